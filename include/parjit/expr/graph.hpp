@@ -1,0 +1,105 @@
+// The run-time form of an expression tree: a flat, fully typed node list that every consumer
+// (the LLVM lowering, the printer, the hasher, the reference evaluator) walks.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "types.hpp"
+
+namespace parjit::expr {
+
+/// Operation of a graph node. Operand counts: leaves 0, unary 1, binary 2, ternary 3.
+enum class op : std::uint8_t {
+  // leaves
+  argument,  ///< kernel argument `index` (an array element or a runtime scalar)
+  constant,  ///< a literal from the traced lambda, baked into the code
+  // unary
+  neg,          ///< -a
+  logical_not,  ///< !a (operand bool)
+  cast,         ///< static_cast to `type`; float -> integer saturates, NaN -> 0
+  sqrt, exp, log, log2, log10, sin, cos, tan, tanh,
+  abs,  ///< integer abs wraps for the minimum value, as two's complement
+  floor, ceil, round,
+  // binary
+  add, sub, mul,
+  div,  ///< integer: x / 0 == 0, INT_MIN / -1 == INT_MIN (no trap)
+  mod,  ///< integers only: x % 0 == 0, INT_MIN % -1 == 0
+  eq, ne, lt, le, gt, ge,  ///< result bool; floating compares are ordered except ne
+  logical_and, logical_or,  ///< operands bool, no short-circuit (no side effects to skip)
+  pow,
+  min,  ///< std::min: (b < a) ? b : a
+  max,  ///< std::max: (a < b) ? b : a
+  // ternary
+  select,  ///< operand[0] bool ? operand[1] : operand[2]
+  fma,     ///< a * b + c with one rounding (std::fma)
+  clamp,   ///< std::clamp(x, lo, hi): x < lo ? lo : hi < x ? hi : x
+};
+
+/// Number of operands an op takes.
+constexpr int arity(op o) noexcept {
+  if (o == op::argument || o == op::constant) return 0;
+  if (o < op::add) return 1;
+  if (o < op::select) return 2;
+  return 3;
+}
+
+/// One node. Invariant (the graph is *explicitly* typed): operands of arithmetic, comparison,
+/// min/max/clamp/fma and select's branches already have one common type (the conversions C++
+/// would apply are `cast` nodes); `logical_*`, `logical_not` and select's condition take bool;
+/// math functions take and return a floating type. Operands refer to earlier nodes.
+struct node {
+  op code = op::constant;
+  scalar_kind type = scalar_kind::f64;  ///< type of this node's value
+  std::int32_t operand[3] = {-1, -1, -1};
+  std::int32_t index = 0;  ///< argument: which kernel argument (0-based)
+  /// constant: the value's bytes in `type`'s representation (bool: 0 or 1), zero-padded.
+  std::uint64_t bits = 0;
+
+  template <element T>
+  static node make_constant(T value) {
+    node n;
+    n.code = op::constant;
+    n.type = kind_of<T>;
+    if constexpr (std::is_same_v<T, bool>) {
+      n.bits = value ? 1 : 0;
+    } else {
+      std::memcpy(&n.bits, &value, sizeof(T));
+    }
+    return n;
+  }
+
+  /// The constant's value read back as T (T must match `type`).
+  template <element T>
+  T value() const noexcept {
+    if constexpr (std::is_same_v<T, bool>) {
+      return bits != 0;
+    } else {
+      T v;
+      std::memcpy(&v, &bits, sizeof(T));
+      return v;
+    }
+  }
+
+  friend bool operator==(const node&, const node&) = default;
+};
+
+/// A typed expression: nodes in dependency order, `root` is the result (usually the last node).
+/// The kernel's arguments are the `argument` leaves; their types live on those leaves.
+struct graph {
+  std::vector<node> nodes;
+  std::int32_t root = -1;
+
+  /// Appends a node and returns its index.
+  std::int32_t add(const node& n) {
+    nodes.push_back(n);
+    return static_cast<std::int32_t>(nodes.size() - 1);
+  }
+  const node& result() const { return nodes.at(static_cast<std::size_t>(root)); }
+  scalar_kind type() const { return result().type; }
+
+  friend bool operator==(const graph&, const graph&) = default;
+};
+
+}  // namespace parjit::expr
