@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "types.hpp"
@@ -36,6 +37,19 @@ enum class op : std::uint8_t {
   fma,     ///< a * b + c with one rounding (std::fma)
   clamp,   ///< std::clamp(x, lo, hi): x < lo ? lo : hi < x ? hi : x
 };
+
+inline constexpr int op_count = static_cast<int>(op::clamp) + 1;
+
+/// The op's name as the printer spells a function call (`"add"`, `"sqrt"`, `"logical_not"`).
+constexpr std::string_view name_of(op o) noexcept {
+  constexpr std::string_view names[op_count] = {
+      "argument", "constant", "neg", "logical_not", "cast", "sqrt", "exp", "log", "log2",
+      "log10", "sin", "cos", "tan", "tanh", "abs", "floor", "ceil", "round", "add", "sub",
+      "mul", "div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
+      "pow", "min", "max", "select", "fma", "clamp"};
+  const auto i = static_cast<int>(o);
+  return i < op_count ? names[i] : std::string_view{"?"};
+}
 
 /// Number of operands an op takes.
 constexpr int arity(op o) noexcept {

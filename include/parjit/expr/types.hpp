@@ -148,6 +148,25 @@ constexpr scalar_kind math_type(scalar_kind a, scalar_kind b) noexcept {
   return scalar_kind::f64;
 }
 
+/// ... and a three-argument one (`fma(float, float, float)` is float, anything else double).
+constexpr scalar_kind math_type(scalar_kind a, scalar_kind b, scalar_kind c) noexcept {
+  if (a == scalar_kind::f32 && b == scalar_kind::f32 && c == scalar_kind::f32) {
+    return scalar_kind::f32;
+  }
+  return scalar_kind::f64;
+}
+
+/// The type of `c ? a : b` and of `std::common_type_t<A, B>`: the operands' type when they
+/// agree (`int8, int8` stays int8; `bool, bool` stays bool), else the usual arithmetic
+/// conversions. `min`, `max`, `clamp` and `select` compute in this type.
+constexpr scalar_kind select_type(scalar_kind a, scalar_kind b) noexcept {
+  return a == b ? a : common_type(a, b);
+}
+/// ... for three operands (`clamp(x, lo, hi)`), as `std::common_type_t<X, L, H>`.
+constexpr scalar_kind select_type(scalar_kind a, scalar_kind b, scalar_kind c) noexcept {
+  return select_type(select_type(a, b), c);
+}
+
 /// The spelling of the type in C++ (`"float"`, `"std::uint8_t"`), for messages and printing.
 constexpr std::string_view name_of(scalar_kind k) noexcept {
   switch (k) {

@@ -1,0 +1,87 @@
+// Appends nodes to a graph with hash-consing, so identical subexpressions become one node
+// (`a * a` reads argument 0 once) and equal trees build equal graphs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <utility>
+
+#include "../graph.hpp"
+#include "scalar.hpp"
+
+namespace parjit::expr::detail {
+
+struct node_hash {
+  std::size_t operator()(const node& n) const noexcept {
+    // FNV-1a over the fields; only for the in-memory table, never persisted.
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](std::uint64_t v) {
+      for (int i = 0; i < 8; ++i) {
+        h ^= (v >> (8 * i)) & 0xffu;
+        h *= 1099511628211ull;
+      }
+    };
+    mix(static_cast<std::uint64_t>(n.code) | (static_cast<std::uint64_t>(n.type) << 8));
+    for (std::int32_t o : n.operand) mix(static_cast<std::uint32_t>(o));
+    mix(static_cast<std::uint32_t>(n.index));
+    mix(n.bits);
+    return static_cast<std::size_t>(h);
+  }
+};
+
+class graph_builder {
+ public:
+  // Returns the index of an equal node already added, or appends n.
+  std::int32_t add(const node& n) {
+    auto [it, inserted] = index_.try_emplace(n, static_cast<std::int32_t>(g_.nodes.size()));
+    if (inserted) g_.nodes.push_back(n);
+    return it->second;
+  }
+
+  std::int32_t add(op code, scalar_kind type, std::int32_t a, std::int32_t b = -1,
+                   std::int32_t c = -1) {
+    node n;
+    n.code = code;
+    n.type = type;
+    n.operand[0] = a;
+    n.operand[1] = b;
+    n.operand[2] = c;
+    n.index = 0;
+    n.bits = 0;
+    return add(n);
+  }
+
+  // The implicit conversion of node i to kind `to`: nothing if it already has that type; a
+  // constant is converted here (exactly as the `cast` op would at run time), as a C++ compiler
+  // folds `x * 2` with float x into a multiply by 2.0f; otherwise a `cast` node.
+  std::int32_t convert(std::int32_t i, scalar_kind to) {
+    const node& n = g_.nodes[static_cast<std::size_t>(i)];
+    if (n.type == to) return i;
+    if (n.code == op::constant) {
+      const node folded = with_type(n.type, [&](auto from) {
+        using from_t = typename decltype(from)::type;
+        const from_t v = n.value<from_t>();
+        return with_type(to, [&](auto target) {
+          using to_t = typename decltype(target)::type;
+          return node::make_constant(detail::convert<to_t>(v));
+        });
+      });
+      return add(folded);
+    }
+    return add(op::cast, to, i);
+  }
+
+  const graph& peek() const noexcept { return g_; }
+
+  graph finish(std::int32_t root) && {
+    g_.root = root;
+    return std::move(g_);
+  }
+
+ private:
+  graph g_;
+  std::unordered_map<node, std::int32_t, node_hash> index_;
+};
+
+}  // namespace parjit::expr::detail

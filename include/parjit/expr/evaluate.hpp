@@ -1,0 +1,392 @@
+// The reference evaluator (the oracle the JIT backend is tested against) and the graph validator
+// the backend runs before lowering.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "detail/scalar.hpp"
+#include "graph.hpp"
+#include "print.hpp"
+#include "types.hpp"
+
+namespace parjit::expr {
+
+/// One element's value of any element type: the type and the value's bytes (as in `node::bits`:
+/// the type's representation, zero-padded; bool is 0 or 1).
+/// Example: `value v = value::of(2.5f); float f = v.as<float>();`
+/// Thread-safety: a plain value type.
+struct value {
+  scalar_kind type = scalar_kind::f64;
+  std::uint64_t bits = 0;
+
+  template <element T>
+  static value of(T v) noexcept {
+    value r;
+    r.type = kind_of<T>;
+    if constexpr (std::is_same_v<T, bool>) {
+      r.bits = v ? 1 : 0;
+    } else {
+      std::memcpy(&r.bits, &v, sizeof(T));
+    }
+    return r;
+  }
+
+  /// The value as T; throws std::invalid_argument if T is not of kind `type`.
+  template <element T>
+  T as() const {
+    if (kind_of<T> != type) {
+      throw std::invalid_argument("parjit::expr::value: holds " + std::string(name_of(type)) +
+                                  ", read as " + std::string(name_of(kind_of<T>)));
+    }
+    if constexpr (std::is_same_v<T, bool>) {
+      return bits != 0;
+    } else {
+      T v;
+      std::memcpy(&v, &bits, sizeof(T));
+      return v;
+    }
+  }
+
+  /// Bitwise equality (so NaN == NaN when the payloads match, and 0.0 != -0.0).
+  friend bool operator==(const value&, const value&) = default;
+};
+
+/// True if a and b have the same type and the same value, counting any two NaNs of that type as
+/// the same (their payloads are not part of the semantics) and +0 and -0 as different.
+/// Example: `same_value(value::of(NAN), value::of(-NAN))` is true. Thread-safety: pure.
+inline bool same_value(const value& a, const value& b) noexcept {
+  if (a.type != b.type) return false;
+  if (a.bits == b.bits) return true;
+  if (a.type == scalar_kind::f32) return std::isnan(a.as<float>()) && std::isnan(b.as<float>());
+  if (a.type == scalar_kind::f64) return std::isnan(a.as<double>()) && std::isnan(b.as<double>());
+  return false;
+}
+
+/// The value as the printer spells a constant: `2.5:float`, `-1:int32`, `true:bool`.
+/// Thread-safety: a pure function.
+inline std::string to_string(const value& v) {
+  node n;
+  n.code = op::constant;
+  n.type = v.type;
+  n.bits = v.bits;
+  std::string s;
+  detail::append_constant(s, n);
+  return s;
+}
+
+namespace detail {
+
+[[noreturn]] inline void invalid_node(const graph& g, std::size_t i, const std::string& why) {
+  const node& n = g.nodes[i];
+  throw std::invalid_argument("parjit::expr::validate: node " + std::to_string(i) + " (" +
+                              std::string(name_of(n.code)) + ":" +
+                              std::string(name_of(n.type)) + "): " + why);
+}
+
+// Types the graph allows arithmetic and comparisons in: C++ promotes everything narrower than
+// int first, so a backend never sees i1/i8/i16 arithmetic (and never an i1 signed compare).
+constexpr bool is_arithmetic_type(scalar_kind k) noexcept { return promote(k) == k; }
+
+}  // namespace detail
+
+/// Checks the invariants documented on `node` and `graph` and throws std::invalid_argument naming
+/// the first offending node (index, op, type, reason). A valid graph: root and operands refer to
+/// earlier nodes; unused operand slots are -1; only arguments have an index (>= 0, one type per
+/// index), only constants have bits (a bool is 0 or 1, padding zero); arithmetic (`neg add sub mul
+/// div`) and comparisons take int32/uint32/int64/uint64/float/double operands of one type, `mod`
+/// integers of those, `abs` int32/int64/float/double; math functions, `pow` and `fma` floating;
+/// `!`, `&&`, `||` and select's condition bool; `min`, `max`, `clamp`, select's branches any
+/// one type; comparisons and logical ops give bool, every other op its operands' type; `cast`
+/// goes from any type to any type.
+/// Example: `validate(to_graph(e))` never throws. Thread-safety: a pure function.
+inline void validate(const graph& g) {
+  detail::check_structure(g);
+  std::vector<int> arg_type;  // per argument index: scalar_kind + 1, or 0 while unseen
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const node& n = g.nodes[i];
+    const int ar = arity(n.code);
+    for (int k = ar; k < 3; ++k) {
+      if (n.operand[k] != -1) {
+        detail::invalid_node(g, i, "unused operand slot " + std::to_string(k) + " is " +
+                                       std::to_string(n.operand[k]) + ", not -1");
+      }
+    }
+    if (static_cast<int>(n.type) >= scalar_kind_count) {
+      detail::invalid_node(g, i, "unknown type code " + std::to_string(static_cast<int>(n.type)));
+    }
+    if (n.code != op::argument && n.index != 0) {
+      detail::invalid_node(g, i, "index " + std::to_string(n.index) + " on a non-argument");
+    }
+    if (n.code != op::constant && n.bits != 0) {
+      detail::invalid_node(g, i, "constant bits on a non-constant");
+    }
+    auto operand_type = [&](int k) {
+      return g.nodes[static_cast<std::size_t>(n.operand[k])].type;
+    };
+    auto expect_operand = [&](int k, scalar_kind want) {
+      const scalar_kind got = operand_type(k);
+      if (got != want) {
+        detail::invalid_node(g, i,
+                             "operand " + std::to_string(k) + " (node " +
+                                 std::to_string(n.operand[k]) + ") has type " +
+                                 std::string(name_of(got)) + ", expected " +
+                                 std::string(name_of(want)));
+      }
+    };
+    auto require = [&](bool ok, const char* what) {
+      if (!ok) detail::invalid_node(g, i, what);
+    };
+    switch (n.code) {
+      case op::argument: {
+        require(n.index >= 0, "negative argument index");
+        const auto idx = static_cast<std::size_t>(n.index);
+        if (arg_type.size() <= idx) arg_type.resize(idx + 1, 0);
+        const int t = static_cast<int>(n.type) + 1;
+        if (arg_type[idx] != 0 && arg_type[idx] != t) {
+          detail::invalid_node(
+              g, i, "argument " + std::to_string(idx) + " also appears with type " +
+                        std::string(name_of(static_cast<scalar_kind>(arg_type[idx] - 1))));
+        }
+        arg_type[idx] = t;
+        break;
+      }
+      case op::constant: {
+        const int bits = 8 * size_of(n.type);
+        if (n.type == scalar_kind::boolean) {
+          require(n.bits <= 1, "a bool constant must be 0 or 1");
+        } else if (bits < 64) {
+          require((n.bits >> bits) == 0, "constant bits beyond the type's size are not zero");
+        }
+        break;
+      }
+      case op::cast: break;
+      case op::neg:
+        require(detail::is_arithmetic_type(n.type), "neg needs int32/uint32/int64/uint64/float/double");
+        expect_operand(0, n.type);
+        break;
+      case op::logical_not:
+        require(n.type == scalar_kind::boolean, "! gives bool");
+        expect_operand(0, scalar_kind::boolean);
+        break;
+      case op::abs:
+        require(n.type == scalar_kind::i32 || n.type == scalar_kind::i64 || is_floating(n.type),
+                "abs needs int32/int64/float/double (unsigned abs is the operand itself)");
+        expect_operand(0, n.type);
+        break;
+      case op::sqrt: case op::exp: case op::log: case op::log2: case op::log10: case op::sin:
+      case op::cos: case op::tan: case op::tanh: case op::floor: case op::ceil: case op::round:
+        require(is_floating(n.type), "a math function needs a float or double operand");
+        expect_operand(0, n.type);
+        break;
+      case op::add: case op::sub: case op::mul: case op::div:
+        require(detail::is_arithmetic_type(n.type),
+                "arithmetic needs int32/uint32/int64/uint64/float/double operands");
+        expect_operand(0, n.type);
+        expect_operand(1, n.type);
+        break;
+      case op::mod:
+        require(detail::is_arithmetic_type(n.type) && is_integral(n.type),
+                "% needs int32/uint32/int64/uint64 operands");
+        expect_operand(0, n.type);
+        expect_operand(1, n.type);
+        break;
+      case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge:
+        require(n.type == scalar_kind::boolean, "a comparison gives bool");
+        require(detail::is_arithmetic_type(operand_type(0)),
+                "a comparison needs int32/uint32/int64/uint64/float/double operands");
+        expect_operand(1, operand_type(0));
+        break;
+      case op::logical_and: case op::logical_or:
+        require(n.type == scalar_kind::boolean, "&& and || give bool");
+        expect_operand(0, scalar_kind::boolean);
+        expect_operand(1, scalar_kind::boolean);
+        break;
+      case op::pow:
+        require(is_floating(n.type), "pow needs float or double operands");
+        expect_operand(0, n.type);
+        expect_operand(1, n.type);
+        break;
+      case op::min: case op::max:
+        expect_operand(0, n.type);
+        expect_operand(1, n.type);
+        break;
+      case op::select:
+        expect_operand(0, scalar_kind::boolean);
+        expect_operand(1, n.type);
+        expect_operand(2, n.type);
+        break;
+      case op::fma:
+        require(is_floating(n.type), "fma needs float or double operands");
+        [[fallthrough]];
+      case op::clamp:
+        expect_operand(0, n.type);
+        expect_operand(1, n.type);
+        expect_operand(2, n.type);
+        break;
+    }
+  }
+}
+
+namespace detail {
+
+template <class T>
+value eval_unary(op o, T a) {
+  if constexpr (std::is_floating_point_v<T>) {
+    switch (o) {
+      case op::neg: return value::of<T>(negate(a));
+      case op::abs: return value::of<T>(absolute(a));
+      case op::sqrt: return value::of<T>(std::sqrt(a));
+      case op::exp: return value::of<T>(std::exp(a));
+      case op::log: return value::of<T>(std::log(a));
+      case op::log2: return value::of<T>(std::log2(a));
+      case op::log10: return value::of<T>(std::log10(a));
+      case op::sin: return value::of<T>(std::sin(a));
+      case op::cos: return value::of<T>(std::cos(a));
+      case op::tan: return value::of<T>(std::tan(a));
+      case op::tanh: return value::of<T>(std::tanh(a));
+      case op::floor: return value::of<T>(std::floor(a));
+      case op::ceil: return value::of<T>(std::ceil(a));
+      case op::round: return value::of<T>(std::round(a));
+      default: break;
+    }
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (o == op::logical_not) return value::of<bool>(!a);
+  } else {
+    if (o == op::neg) return value::of<T>(negate(a));
+    if (o == op::abs) return value::of<T>(absolute(a));
+  }
+  throw std::logic_error("parjit::expr::evaluate: unary op on an unsupported type");
+}
+
+template <class T>
+value eval_binary(op o, T a, T b) {
+  switch (o) {
+    case op::eq: return value::of<bool>(a == b);
+    case op::ne: return value::of<bool>(a != b);
+    case op::lt: return value::of<bool>(a < b);
+    case op::le: return value::of<bool>(a <= b);
+    case op::gt: return value::of<bool>(a > b);
+    case op::ge: return value::of<bool>(a >= b);
+    case op::min: return value::of<T>(minimum(a, b));
+    case op::max: return value::of<T>(maximum(a, b));
+    default: break;
+  }
+  if constexpr (std::is_same_v<T, bool>) {
+    if (o == op::logical_and) return value::of<bool>(a && b);
+    if (o == op::logical_or) return value::of<bool>(a || b);
+  } else {
+    switch (o) {
+      case op::add: return value::of<T>(add(a, b));
+      case op::sub: return value::of<T>(subtract(a, b));
+      case op::mul: return value::of<T>(multiply(a, b));
+      case op::div: return value::of<T>(divide(a, b));
+      default: break;
+    }
+    if constexpr (std::is_integral_v<T>) {
+      if (o == op::mod) return value::of<T>(remainder(a, b));
+    } else {
+      if (o == op::pow) return value::of<T>(std::pow(a, b));
+    }
+  }
+  throw std::logic_error("parjit::expr::evaluate: binary op on an unsupported type");
+}
+
+template <class T>
+value eval_ternary(op o, bool cond, T a, T b, T c) {
+  switch (o) {
+    case op::select: return value::of<T>(cond ? b : c);
+    case op::clamp: return value::of<T>(clamp(a, b, c));
+    case op::fma:
+      if constexpr (std::is_floating_point_v<T>) return value::of<T>(std::fma(a, b, c));
+      break;
+    default: break;
+  }
+  throw std::logic_error("parjit::expr::evaluate: ternary op on an unsupported type");
+}
+
+inline value convert_value(const value& v, scalar_kind to) {
+  return with_type(v.type, [&](auto from) {
+    using from_t = typename decltype(from)::type;
+    const from_t x = v.as<from_t>();
+    return with_type(to, [&](auto target) {
+      using to_t = typename decltype(target)::type;
+      return value::of<to_t>(convert<to_t>(x));
+    });
+  });
+}
+
+}  // namespace detail
+
+/// Evaluates a graph for one element, op by op, with exactly the semantics the JIT implements
+/// (wrapping integers, x / 0 == 0, saturating casts, ordered compares, std::min/max/clamp/round/
+/// fma, no contraction). `args[i]` is argument i's value and must have its type.
+/// Throws std::invalid_argument for an invalid graph (see `validate`), too few arguments or an
+/// argument of the wrong type. Build code using it with -ffp-contract=off (GCC contracts by
+/// default). Example: `evaluate(to_graph(a * 2), std::array{value::of(1.5f)}).as<float>() == 3`.
+/// Thread-safety: a pure function.
+inline value evaluate(const graph& g, std::span<const value> args) {
+  validate(g);
+  std::vector<value> v(g.nodes.size());
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const node& n = g.nodes[i];
+    auto in = [&](int k) -> const value& { return v[static_cast<std::size_t>(n.operand[k])]; };
+    switch (arity(n.code)) {
+      case 0:
+        if (n.code == op::constant) {
+          v[i] = value{n.type, n.bits};
+        } else {
+          const auto idx = static_cast<std::size_t>(n.index);
+          if (idx >= args.size()) {
+            throw std::invalid_argument("parjit::expr::evaluate: the graph reads argument " +
+                                        std::to_string(idx) + " but " +
+                                        std::to_string(args.size()) + " were given");
+          }
+          if (args[idx].type != n.type) {
+            throw std::invalid_argument(
+                "parjit::expr::evaluate: argument " + std::to_string(idx) + " has type " +
+                std::string(name_of(args[idx].type)) + ", the graph reads " +
+                std::string(name_of(n.type)));
+          }
+          v[i] = args[idx];
+        }
+        break;
+      case 1:
+        if (n.code == op::cast) {
+          v[i] = detail::convert_value(in(0), n.type);
+        } else {
+          v[i] = detail::with_type(in(0).type, [&](auto t) {
+            using T = typename decltype(t)::type;
+            return detail::eval_unary<T>(n.code, in(0).as<T>());
+          });
+        }
+        break;
+      case 2:
+        v[i] = detail::with_type(in(0).type, [&](auto t) {
+          using T = typename decltype(t)::type;
+          return detail::eval_binary<T>(n.code, in(0).as<T>(), in(1).as<T>());
+        });
+        break;
+      default:
+        v[i] = detail::with_type(in(1).type, [&](auto t) {
+          using T = typename decltype(t)::type;
+          if (n.code == op::select) {
+            return detail::eval_ternary<T>(n.code, in(0).as<bool>(), T{}, in(1).as<T>(),
+                                           in(2).as<T>());
+          }
+          return detail::eval_ternary<T>(n.code, false, in(0).as<T>(), in(1).as<T>(),
+                                         in(2).as<T>());
+        });
+        break;
+    }
+  }
+  return v[static_cast<std::size_t>(g.root)];
+}
+
+}  // namespace parjit::expr

@@ -1,0 +1,468 @@
+// Expression-template nodes (placeholders, constants, operations), the operators and math
+// functions that build them from a traced generic lambda, and the same functions on plain numbers.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <type_traits>
+
+#include "detail/scalar.hpp"
+#include "detail/typing.hpp"
+#include "graph.hpp"
+#include "types.hpp"
+
+namespace parjit::expr {
+
+/// An operation as an empty tag type: `op_tag<op::add>`; `ops::add` etc. name them.
+/// Thread-safety: a constant.
+template <op O>
+struct op_tag {
+  static constexpr op code = O;
+};
+
+/// The operation tags used in node types (`binary<ops::add, L, R>`).
+namespace ops {
+using neg = op_tag<op::neg>;
+using logical_not = op_tag<op::logical_not>;
+using sqrt = op_tag<op::sqrt>;
+using exp = op_tag<op::exp>;
+using log = op_tag<op::log>;
+using log2 = op_tag<op::log2>;
+using log10 = op_tag<op::log10>;
+using sin = op_tag<op::sin>;
+using cos = op_tag<op::cos>;
+using tan = op_tag<op::tan>;
+using tanh = op_tag<op::tanh>;
+using abs = op_tag<op::abs>;
+using floor = op_tag<op::floor>;
+using ceil = op_tag<op::ceil>;
+using round = op_tag<op::round>;
+using add = op_tag<op::add>;
+using sub = op_tag<op::sub>;
+using mul = op_tag<op::mul>;
+using div = op_tag<op::div>;
+using mod = op_tag<op::mod>;
+using eq = op_tag<op::eq>;
+using ne = op_tag<op::ne>;
+using lt = op_tag<op::lt>;
+using le = op_tag<op::le>;
+using gt = op_tag<op::gt>;
+using ge = op_tag<op::ge>;
+using logical_and = op_tag<op::logical_and>;
+using logical_or = op_tag<op::logical_or>;
+using pow = op_tag<op::pow>;
+using min = op_tag<op::min>;
+using max = op_tag<op::max>;
+using select = op_tag<op::select>;
+using fma = op_tag<op::fma>;
+using clamp = op_tag<op::clamp>;
+}  // namespace ops
+
+template <std::size_t I, element T>
+struct arg;
+template <element T>
+struct constant;
+template <class Op, class E>
+struct unary;
+template <class Op, class L, class R>
+struct binary;
+template <class Op, class A, class B, class C>
+struct ternary;
+template <element T, class E>
+struct cast_node;
+
+namespace detail {
+template <class T>
+struct is_node : std::false_type {};
+template <std::size_t I, class T>
+struct is_node<arg<I, T>> : std::true_type {};
+template <class T>
+struct is_node<constant<T>> : std::true_type {};
+template <class Op, class E>
+struct is_node<unary<Op, E>> : std::true_type {};
+template <class Op, class L, class R>
+struct is_node<binary<Op, L, R>> : std::true_type {};
+template <class Op, class A, class B, class C>
+struct is_node<ternary<Op, A, B, C>> : std::true_type {};
+template <class T, class E>
+struct is_node<cast_node<T, E>> : std::true_type {};
+}  // namespace detail
+
+/// Satisfied by every node type (placeholders, constants, operations), not by plain numbers.
+/// Example: `static_assert(expression<decltype(arg<0, float>{} * 2)>);`
+template <class E>
+concept expression = detail::is_node<std::remove_cvref_t<E>>::value;
+
+namespace detail {
+template <class T>
+concept operand = expression<T> || element<std::remove_cvref_t<T>>;
+
+template <class T>
+constexpr scalar_kind kind_of_operand() {
+  using U = std::remove_cvref_t<T>;
+  if constexpr (expression<U>) {
+    return kind_of<typename U::value_type>;
+  } else {
+    return kind_of<U>;
+  }
+}
+}  // namespace detail
+
+/// The element type an expression type (or a plain number type) evaluates to, as C++ would type
+/// the same code on plain numbers.
+/// Example: `kind_of_expression<decltype(arg<0, std::int8_t>{} + arg<1, std::int8_t>{})>` is i32.
+/// Thread-safety: a constant.
+template <class E>
+  requires detail::operand<E>
+inline constexpr scalar_kind kind_of_expression = detail::kind_of_operand<E>();
+
+/// Placeholder for kernel argument `I` of element type `T`; the JIT calls the traced lambda with
+/// `arg<0, float>{}, arg<1, float>{}, ...`. Example: `auto e = arg<0, float>{} * 2.0f;`
+/// Thread-safety: an empty value type.
+template <std::size_t I, element T>
+struct arg {
+  using value_type = T;
+  static constexpr std::size_t index = I;
+};
+
+/// A literal of the traced lambda (`x * 0.5` holds `constant<double>{0.5}`).
+/// Thread-safety: a value type.
+template <element T>
+struct constant {
+  using value_type = T;
+  T value{};
+};
+
+/// `Op` applied to one operand: `-e`, `!e`, `sqrt(e)`, ... `value_type` is C++'s result type.
+/// Thread-safety: a value type.
+template <class Op, class E>
+struct unary {
+  using value_type = type_of<detail::unary_result_type(Op::code, kind_of_expression<E>)>;
+  E operand;
+};
+
+/// `Op` applied to two operands: arithmetic, comparisons, `&&`, `||`, `pow`, `min`, `max`.
+/// Thread-safety: a value type.
+template <class Op, class L, class R>
+struct binary {
+  using value_type = type_of<detail::binary_result_type(Op::code, kind_of_expression<L>,
+                                                        kind_of_expression<R>)>;
+  L lhs;
+  R rhs;
+};
+
+/// `Op` applied to three operands: `select(c, a, b)`, `fma(a, b, c)`, `clamp(x, lo, hi)`.
+/// Thread-safety: a value type.
+template <class Op, class A, class B, class C>
+struct ternary {
+  using value_type = type_of<detail::ternary_operand_type(
+      Op::code, kind_of_expression<A>, kind_of_expression<B>, kind_of_expression<C>)>;
+  A first;
+  B second;
+  C third;
+};
+
+/// `cast<T>(e)`: the operand converted to T (float -> integer saturates, NaN -> 0).
+/// Thread-safety: a value type.
+template <element T, class E>
+struct cast_node {
+  using value_type = T;
+  E operand;
+};
+
+namespace detail {
+template <class T>
+constexpr auto as_expression(const T& x) {
+  if constexpr (expression<T>) {
+    return x;
+  } else {
+    return constant<T>{x};
+  }
+}
+template <class T>
+using as_expression_t = decltype(as_expression(std::declval<const T&>()));
+
+template <class... T>
+concept any_expression = (expression<T> || ...);
+// At least one expression among operands that are all expressions or numbers: the operators
+// must not capture plain-number arithmetic.
+template <class L, class R>
+concept mixed = operand<L> && operand<R> && any_expression<L, R>;
+
+template <class Op, class E>
+constexpr auto make_unary(const E& e) {
+  return unary<Op, E>{e};
+}
+template <class Op, class L, class R>
+constexpr auto make_binary(const L& l, const R& r) {
+  return binary<Op, as_expression_t<L>, as_expression_t<R>>{as_expression(l), as_expression(r)};
+}
+template <class Op, class A, class B, class C>
+constexpr auto make_ternary(const A& a, const B& b, const C& c) {
+  return ternary<Op, as_expression_t<A>, as_expression_t<B>, as_expression_t<C>>{
+      as_expression(a), as_expression(b), as_expression(c)};
+}
+}  // namespace detail
+
+// --- operators ---------------------------------------------------------------------------------
+// Each takes two expressions or an expression and a plain number (which becomes a constant of
+// its own C++ type: `x * 0.5` multiplies by a double). Thread-safety: pure functions.
+
+/// `a + b`. Example: `arg<0, float>{} + 1` has type float.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator+(const L& l, const R& r) {
+  return detail::make_binary<ops::add>(l, r);
+}
+/// `a - b`.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator-(const L& l, const R& r) {
+  return detail::make_binary<ops::sub>(l, r);
+}
+/// `a * b`. Example: `arg<0, float>{} * 0.5` has type double, as in C++.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator*(const L& l, const R& r) {
+  return detail::make_binary<ops::mul>(l, r);
+}
+/// `a / b`; integer `x / 0` is 0 and `MIN / -1` is MIN.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator/(const L& l, const R& r) {
+  return detail::make_binary<ops::div>(l, r);
+}
+/// `a % b` on integers (`x % 0` is 0); a floating operand is a compile-time error, as in C++.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator%(const L& l, const R& r) {
+  static_assert(is_integral(kind_of_expression<L>) && is_integral(kind_of_expression<R>),
+                "parjit: operator % needs integer operands (a float or double operand has no %, "
+                "as in C++; use an integer cast or another formula)");
+  return detail::make_binary<ops::mod>(l, r);
+}
+/// `a == b` (bool).
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator==(const L& l, const R& r) {
+  return detail::make_binary<ops::eq>(l, r);
+}
+/// `a != b` (bool; true when either is NaN).
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator!=(const L& l, const R& r) {
+  return detail::make_binary<ops::ne>(l, r);
+}
+/// `a < b` (bool; false when either is NaN).
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator<(const L& l, const R& r) {
+  return detail::make_binary<ops::lt>(l, r);
+}
+/// `a <= b`.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator<=(const L& l, const R& r) {
+  return detail::make_binary<ops::le>(l, r);
+}
+/// `a > b`.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator>(const L& l, const R& r) {
+  return detail::make_binary<ops::gt>(l, r);
+}
+/// `a >= b`.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator>=(const L& l, const R& r) {
+  return detail::make_binary<ops::ge>(l, r);
+}
+/// `a && b`: operands convert to bool (`!= 0`); both sides are always evaluated.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator&&(const L& l, const R& r) {
+  return detail::make_binary<ops::logical_and>(l, r);
+}
+/// `a || b`: operands convert to bool (`!= 0`); both sides are always evaluated.
+template <class L, class R>
+  requires detail::mixed<L, R>
+constexpr auto operator||(const L& l, const R& r) {
+  return detail::make_binary<ops::logical_or>(l, r);
+}
+/// `-e`; integral promotion first (`-int8` is int), integer negation wraps.
+template <expression E>
+constexpr auto operator-(const E& e) {
+  return detail::make_unary<ops::neg>(e);
+}
+/// `!e` (bool).
+template <expression E>
+constexpr auto operator!(const E& e) {
+  return detail::make_unary<ops::logical_not>(e);
+}
+/// `+e`: integral promotion (`+int8` is int).
+template <expression E>
+constexpr auto operator+(const E& e) {
+  return cast_node<type_of<promote(kind_of_expression<E>)>, E>{e};
+}
+
+// --- functions -----------------------------------------------------------------------------------
+// Each works on expressions (giving a node) and on plain numbers (giving the plain C++ result
+// with the same semantics, so a kernel lambda can run on numbers as an oracle).
+// Thread-safety: pure functions.
+
+#define PARJIT_EXPR_CMATH_FUNCTION(name)                       \
+  template <class A>                                          \
+    requires detail::operand<A>                               \
+  auto name(const A& a) {                                     \
+    if constexpr (expression<A>) {                            \
+      return detail::make_unary<ops::name>(a);                \
+    } else {                                                  \
+      return std::name(a);                                    \
+    }                                                         \
+  }
+
+/// `sqrt(e)` as `std::sqrt`: float stays float, integers compute in double.
+/// Example: `sqrt(arg<0, float>{} * arg<0, float>{})`; `sqrt(2.0f) == std::sqrt(2.0f)`.
+PARJIT_EXPR_CMATH_FUNCTION(sqrt)
+/// `exp(e)` as `std::exp`.
+PARJIT_EXPR_CMATH_FUNCTION(exp)
+/// `log(e)` as `std::log`.
+PARJIT_EXPR_CMATH_FUNCTION(log)
+/// `log2(e)` as `std::log2`.
+PARJIT_EXPR_CMATH_FUNCTION(log2)
+/// `log10(e)` as `std::log10`.
+PARJIT_EXPR_CMATH_FUNCTION(log10)
+/// `sin(e)` as `std::sin`.
+PARJIT_EXPR_CMATH_FUNCTION(sin)
+/// `cos(e)` as `std::cos`.
+PARJIT_EXPR_CMATH_FUNCTION(cos)
+/// `tan(e)` as `std::tan`.
+PARJIT_EXPR_CMATH_FUNCTION(tan)
+/// `tanh(e)` as `std::tanh`.
+PARJIT_EXPR_CMATH_FUNCTION(tanh)
+/// `floor(e)` as `std::floor` (of an integer: double).
+PARJIT_EXPR_CMATH_FUNCTION(floor)
+/// `ceil(e)` as `std::ceil` (of an integer: double).
+PARJIT_EXPR_CMATH_FUNCTION(ceil)
+/// `round(e)` as `std::round`: halfway cases away from zero (of an integer: double).
+PARJIT_EXPR_CMATH_FUNCTION(round)
+
+#undef PARJIT_EXPR_CMATH_FUNCTION
+
+/// `abs(e)`: floating as `std::abs`; an integer stays an integer after promotion, and the
+/// minimum value wraps (`abs(INT_MIN) == INT_MIN`); unsigned is unchanged.
+/// Example: `abs(std::int8_t{-5})` is `int{5}`.
+template <class A>
+  requires detail::operand<A>
+auto abs(const A& a) {
+  if constexpr (expression<A>) {
+    return detail::make_unary<ops::abs>(a);
+  } else if constexpr (std::is_floating_point_v<A>) {
+    return std::abs(a);
+  } else {
+    using promoted = decltype(+a);
+    return detail::absolute(static_cast<promoted>(a));
+  }
+}
+
+/// `pow(a, b)` as `std::pow`: float only when both are float (`pow(float, int)` is double).
+template <class A, class B>
+  requires detail::operand<A> && detail::operand<B>
+auto pow(const A& a, const B& b) {
+  if constexpr (detail::any_expression<A, B>) {
+    return detail::make_binary<ops::pow>(a, b);
+  } else {
+    return std::pow(a, b);
+  }
+}
+
+/// `fma(a, b, c)`: a * b + c rounded once, as `std::fma` (of integers: double).
+template <class A, class B, class C>
+  requires detail::operand<A> && detail::operand<B> && detail::operand<C>
+auto fma(const A& a, const B& b, const C& c) {
+  if constexpr (detail::any_expression<A, B, C>) {
+    return detail::make_ternary<ops::fma>(a, b, c);
+  } else {
+    return std::fma(a, b, c);
+  }
+}
+
+/// `clamp(x, lo, hi)` in `std::common_type_t<X, L, H>`: `x < lo ? lo : (hi < x ? hi : x)`.
+/// Example: `clamp(arg<0, float>{}, 0.0f, 1.0f)`; `clamp(5, 0, 3) == 3`.
+template <class X, class L, class H>
+  requires detail::operand<X> && detail::operand<L> && detail::operand<H>
+auto clamp(const X& x, const L& lo, const H& hi) {
+  if constexpr (detail::any_expression<X, L, H>) {
+    return detail::make_ternary<ops::clamp>(x, lo, hi);
+  } else {
+    using common = std::common_type_t<X, L, H>;
+    return detail::clamp(static_cast<common>(x), static_cast<common>(lo),
+                         static_cast<common>(hi));
+  }
+}
+
+/// `select(c, a, b)`: `c ? a : b` with both branches evaluated; the condition converts to bool
+/// (`!= 0`), the result has the type of C++'s `c ? a : b`.
+/// Example: `select(x > 0, x, 0.0f)`; `select(true, 1, 2.5) == 1.0`.
+template <class C, class A, class B>
+  requires detail::operand<C> && detail::operand<A> && detail::operand<B>
+auto select(const C& c, const A& a, const B& b) {
+  if constexpr (detail::any_expression<C, A, B>) {
+    return detail::make_ternary<ops::select>(c, a, b);
+  } else {
+    using common = std::common_type_t<A, B>;
+    return detail::convert<bool>(c) ? static_cast<common>(a) : static_cast<common>(b);
+  }
+}
+
+/// `cast<T>(e)`: as `static_cast<T>`, except that float -> integer saturates (NaN -> 0) and
+/// -> bool is `!= 0`. Example: `cast<std::uint8_t>(x * 255.0f)`; `cast<int>(1e30) == INT_MAX`.
+template <element T, class A>
+  requires detail::operand<A>
+constexpr auto cast(const A& a) {
+  if constexpr (expression<A>) {
+    return cast_node<T, A>{a};
+  } else {
+    return detail::convert<T>(a);
+  }
+}
+
+/// The type of `min`: `min(a, b)` is `(b < a) ? b : a` in `std::common_type_t<A, B>` (std::min,
+/// so `min(x, NaN)` is x and `min(NaN, x)` is NaN); also the `min` reduction tag of the JIT.
+/// Thread-safety: stateless.
+struct min_fn {
+  static constexpr op code = op::min;
+  template <class A, class B>
+    requires detail::operand<A> && detail::operand<B>
+  constexpr auto operator()(const A& a, const B& b) const {
+    if constexpr (detail::any_expression<A, B>) {
+      return detail::make_binary<ops::min>(a, b);
+    } else {
+      using common = std::common_type_t<A, B>;
+      return detail::minimum(static_cast<common>(a), static_cast<common>(b));
+    }
+  }
+};
+
+/// The type of `max`: `max(a, b)` is `(a < b) ? b : a` in `std::common_type_t<A, B>` (std::max);
+/// also the `max` reduction tag of the JIT. Thread-safety: stateless.
+struct max_fn {
+  static constexpr op code = op::max;
+  template <class A, class B>
+    requires detail::operand<A> && detail::operand<B>
+  constexpr auto operator()(const A& a, const B& b) const {
+    if constexpr (detail::any_expression<A, B>) {
+      return detail::make_binary<ops::max>(a, b);
+    } else {
+      using common = std::common_type_t<A, B>;
+      return detail::maximum(static_cast<common>(a), static_cast<common>(b));
+    }
+  }
+};
+
+/// `min(a, b)` on expressions or numbers. Example: `expr::min(x, 1.0f)`.
+inline constexpr min_fn min{};
+/// `max(a, b)` on expressions or numbers. Example: `expr::max(x, 0.0f)`.
+inline constexpr max_fn max{};
+
+}  // namespace parjit::expr

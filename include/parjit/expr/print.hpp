@@ -1,0 +1,235 @@
+// Canonical text of an expression graph (readable, exact, usable as a cache key) and its stable
+// 64-bit hash.
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/graph_builder.hpp"
+#include "graph.hpp"
+#include "nodes.hpp"
+#include "to_graph.hpp"
+
+namespace parjit::expr {
+
+namespace detail {
+
+inline void check_structure(const graph& g) {
+  const auto n = static_cast<std::int32_t>(g.nodes.size());
+  if (g.root < 0 || g.root >= n) {
+    throw std::invalid_argument("parjit::expr: graph root " + std::to_string(g.root) +
+                                " is not a node index (the graph has " + std::to_string(n) +
+                                " nodes)");
+  }
+  for (std::int32_t i = 0; i < n; ++i) {
+    const node& x = g.nodes[static_cast<std::size_t>(i)];
+    if (static_cast<int>(x.code) >= op_count) {
+      throw std::invalid_argument("parjit::expr: node " + std::to_string(i) +
+                                  " has an unknown op code " +
+                                  std::to_string(static_cast<int>(x.code)));
+    }
+    for (int k = 0; k < arity(x.code); ++k) {
+      if (x.operand[k] < 0 || x.operand[k] >= i) {
+        throw std::invalid_argument(
+            "parjit::expr: node " + std::to_string(i) + " (" + std::string(name_of(x.code)) +
+            ") has operand " + std::to_string(k) + " = " + std::to_string(x.operand[k]) +
+            ", which is not an earlier node");
+      }
+    }
+  }
+}
+
+inline std::int32_t copy_canonical(const graph& g, std::int32_t i, graph_builder& b,
+                                   std::vector<std::int32_t>& done) {
+  auto& slot = done[static_cast<std::size_t>(i)];
+  if (slot >= 0) return slot;
+  node n = g.nodes[static_cast<std::size_t>(i)];
+  for (int k = 0; k < 3; ++k) {
+    if (k < arity(n.code)) {
+      n.operand[k] = copy_canonical(g, n.operand[k], b, done);
+    } else {
+      n.operand[k] = -1;  // unused slots do not distinguish graphs
+    }
+  }
+  slot = b.add(n);
+  return slot;
+}
+
+inline void append_constant(std::string& out, const node& n) {
+  char buf[64];
+  with_type(n.type, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T v = n.value<T>();
+    if constexpr (std::is_same_v<T, bool>) {
+      out += v ? "true" : "false";
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(v)) {
+        // Every NaN payload prints differently: the key must not merge distinct constants.
+        auto r = std::to_chars(buf, buf + sizeof buf, n.bits, 16);
+        out += "nan(0x";
+        out.append(buf, r.ptr);
+        out += ')';
+      } else {
+        // Shortest text that reads back to the same value; locale-independent, unlike printf.
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, r.ptr);
+      }
+    } else {
+      auto r = std::to_chars(buf, buf + sizeof buf, v);
+      out.append(buf, r.ptr);
+    }
+  });
+  out += ':';
+  out += name_of(n.type);
+}
+
+constexpr std::string_view infix_symbol(op o) noexcept {
+  switch (o) {
+    case op::add: return "+";
+    case op::sub: return "-";
+    case op::mul: return "*";
+    case op::div: return "/";
+    case op::mod: return "%";
+    case op::eq: return "==";
+    case op::ne: return "!=";
+    case op::lt: return "<";
+    case op::le: return "<=";
+    case op::gt: return ">";
+    case op::ge: return ">=";
+    case op::logical_and: return "&&";
+    case op::logical_or: return "||";
+    default: return {};
+  }
+}
+
+struct printer {
+  const graph& g;
+  std::vector<std::int32_t> temp;  // hoisted name of a shared node, or -1
+  std::string out;
+
+  void expr(std::int32_t i, bool define = false) {
+    const node& n = g.nodes[static_cast<std::size_t>(i)];
+    if (!define && temp[static_cast<std::size_t>(i)] >= 0) {
+      out += 't';
+      out += std::to_string(temp[static_cast<std::size_t>(i)]);
+      return;
+    }
+    switch (n.code) {
+      case op::argument:
+        out += 'a';
+        out += std::to_string(n.index);
+        out += ':';
+        out += name_of(n.type);
+        return;
+      case op::constant: append_constant(out, n); return;
+      case op::neg:
+        out += "(-";
+        expr(n.operand[0]);
+        out += ')';
+        return;
+      case op::logical_not:
+        out += "(!";
+        expr(n.operand[0]);
+        out += ')';
+        return;
+      case op::cast:
+        out += name_of(n.type);
+        out += '(';
+        expr(n.operand[0]);
+        out += ')';
+        return;
+      default: break;
+    }
+    const std::string_view sym = infix_symbol(n.code);
+    if (!sym.empty()) {
+      out += '(';
+      expr(n.operand[0]);
+      out += ' ';
+      out += sym;
+      out += ' ';
+      expr(n.operand[1]);
+      out += ')';
+      return;
+    }
+    out += name_of(n.code);
+    out += '(';
+    for (int k = 0; k < arity(n.code); ++k) {
+      if (k) out += ", ";
+      expr(n.operand[k]);
+    }
+    out += ')';
+  }
+};
+
+}  // namespace detail
+
+/// The graph reduced to its canonical form: only nodes the root depends on, identical nodes
+/// merged, in post-order (operands left to right), root last. `to_graph` already returns this
+/// form; two graphs of the same tree have equal canonical forms.
+/// Throws std::invalid_argument if an operand or the root is not a valid earlier node.
+/// Example: `canonical(g) == canonical(canonical(g))`. Thread-safety: a pure function.
+inline graph canonical(const graph& g) {
+  detail::check_structure(g);
+  detail::graph_builder b;
+  std::vector<std::int32_t> done(g.nodes.size(), -1);
+  const std::int32_t root = detail::copy_canonical(g, g.root, b, done);
+  return std::move(b).finish(root);
+}
+
+/// Canonical, human-readable text of a graph: arguments as `a0:float`, constants exactly with
+/// their type (`0.5:double`, `-3:int32`, `true:bool`, `nan(0x7ff8000000000000):double`), casts as
+/// `float(...)`, operators fully parenthesised, other ops as calls; a non-leaf node used more
+/// than once is printed once as `tK = ...; ` before the result. Graphs with the same canonical
+/// form print the same text; any difference in a type, op, literal or shape changes it.
+/// Example: `to_string(to_graph(sqrt(a * a + b * b)))` with float a, b is
+/// `sqrt(((a0:float * a0:float) + (a1:float * a1:float)))`.
+/// Throws std::invalid_argument for a structurally broken graph. Thread-safety: a pure function.
+inline std::string to_string(const graph& g) {
+  const graph c = canonical(g);
+  std::vector<int> uses(c.nodes.size(), 0);
+  for (const node& n : c.nodes) {
+    for (int k = 0; k < arity(n.code); ++k) ++uses[static_cast<std::size_t>(n.operand[k])];
+  }
+  detail::printer p{c, std::vector<std::int32_t>(c.nodes.size(), -1), {}};
+  std::int32_t next = 0;
+  for (std::size_t i = 0; i < c.nodes.size(); ++i) {
+    if (uses[i] > 1 && arity(c.nodes[i].code) > 0) {
+      p.out += 't';
+      p.out += std::to_string(next);
+      p.out += " = ";
+      p.expr(static_cast<std::int32_t>(i), true);
+      p.out += "; ";
+      p.temp[i] = next++;
+    }
+  }
+  p.expr(c.root);
+  return std::move(p.out);
+}
+
+/// The canonical text of an expression's graph: `to_string(to_graph(e))`.
+/// Example: `to_string(arg<0, float>{} + 1)` is `(a0:float + 1:float)`.
+/// Thread-safety: a pure function.
+template <expression E>
+std::string to_string(const E& e) {
+  return to_string(to_graph(e));
+}
+
+/// 64-bit FNV-1a of `to_string(g)`: stable across runs, processes and machines (no pointers, no
+/// std::hash), equal for graphs that print equally. Example: a cache key is
+/// `hash(g) ^ signature`. Thread-safety: a pure function.
+inline std::uint64_t hash(const graph& g) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (const char ch : to_string(g)) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace parjit::expr
