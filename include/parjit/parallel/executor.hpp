@@ -1,0 +1,375 @@
+// Executors: arena_executor (a oneTBB task arena) and thread_executor (plain threads, for blocking
+// I/O), with concurrent.futures' submit / map / shutdown.
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ranges>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "detail/state.hpp"
+#include "detail/tbb.hpp"
+#include "future.hpp"
+
+namespace parjit {
+
+/// Options of `executor.map(fn, items, options)`.
+struct map_options {
+  /// Most items in flight (submitted, not yet consumed) at once; 0 means 2 × workers.
+  std::size_t window = 0;
+};
+
+template <class F, class V>
+class map_range;
+
+namespace detail {
+
+template <class T>
+std::size_t checked_workers(T n, const char* who) {
+  if (n <= 0)
+    throw std::invalid_argument(std::string("parjit: ") + who +
+                                " needs at least one worker (got " + std::to_string(n) + ")");
+  return static_cast<std::size_t>(n);
+}
+
+// What arena_executor and thread_executor share: the interface of concurrent.futures.Executor.
+class executor_base {
+ public:
+  executor_base(const executor_base&) = delete;
+  executor_base& operator=(const executor_base&) = delete;
+
+  /// Runs `fn(args...)` as a task (`fn(stop_token, args...)` if it takes a `std::stop_token`)
+  /// and returns its future. Arguments are copied or moved into the task.
+  /// Throws std::logic_error after shutdown(), std::invalid_argument for a null callable.
+  template <class F, class... Args>
+  auto submit(F&& fn, Args&&... args) {
+    detail::check_callable(fn);
+    using R = detail::task_result_t<F, Args...>;
+    using task = detail::task_state<R, std::decay_t<F>, std::decay_t<Args>...>;
+    auto s = std::make_shared<task>(core_, detail::status::pending, std::forward<F>(fn),
+                                    std::forward<Args>(args)...);
+    core_->submit(s);
+    return detail::future_access::make<R>(std::move(s));
+  }
+
+  /// A lazy, ordered map: iterating yields `fn(item)` for each item in input order, keeping at
+  /// most `options.window` items in flight, so an endless input is fine. The iterator rethrows the
+  /// exception of the item that failed, at that item. Destroying the range (e.g. after `break`)
+  /// cancels what has not started and waits for what runs. `items` is held by reference if it is
+  /// an lvalue, else moved into the range.
+  ///
+  ///     for (int r : pool.map([](int x) { return x * x; }, std::views::iota(0))) if (r > 100) break;
+  template <class F, std::ranges::input_range R>
+  auto map(F fn, R&& items, map_options options = {}) {
+    detail::check_callable(fn);
+    const std::size_t window = options.window ? options.window : 2 * workers();
+    return map_range<F, std::views::all_t<R>>(core_, std::move(fn),
+                                              std::views::all(std::forward<R>(items)), window);
+  }
+
+  /// Stops accepting work. wait: block until accepted work has finished. cancel_pending: drop
+  /// queued tasks (their futures become cancelled) and request a stop of running ones.
+  /// Idempotent; `shutdown(false, false)` returns at once and queued work still runs.
+  void shutdown(bool wait = true, bool cancel_pending = false) {
+    core_->shutdown(wait, cancel_pending);
+  }
+
+  /// Number of worker threads (slots of the arena).
+  std::size_t workers() const noexcept { return core_->workers(); }
+
+ protected:
+  explicit executor_base(std::shared_ptr<executor_core> core) : core_(std::move(core)) {}
+  ~executor_base() = default;
+
+  std::shared_ptr<executor_core> core_;
+
+  template <class F, class V>
+  friend class parjit::map_range;
+};
+
+// oneTBB starts cores - 1 worker threads by default, so an arena of N slots whose tasks are
+// enqueued (no caller thread joins them) would run on fewer than N threads. Raise the process's
+// worker limit to the largest arena requested; it is never lowered while the process runs.
+inline void ensure_tbb_workers(std::size_t slots) {
+  static std::mutex m;
+  static std::unique_ptr<tbb::global_control> limit;
+  std::lock_guard lk(m);
+  const auto wanted = slots + 1;  // + 1: the limit counts an external thread
+  const auto now = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+  if (wanted <= now) return;
+  auto raised = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                      wanted);
+  limit = std::move(raised);
+}
+
+class arena_core final : public executor_core {
+ public:
+  arena_core(std::size_t workers, tbb::task_arena& arena) : executor_core(workers), arena_(arena) {}
+
+  void enqueue(std::shared_ptr<state_base> task) override {
+    // The lambda keeps the core alive until the task is accounted for; the arena itself belongs to
+    // the executor, which waits for every task before it destroys the arena.
+    arena_.enqueue([core = std::static_pointer_cast<arena_core>(shared_from_this()),
+                    task = std::move(task)] { core->execute(*task); });
+  }
+
+ private:
+  tbb::task_arena& arena_;
+};
+
+class thread_core final : public executor_core {
+ public:
+  using executor_core::executor_core;
+
+  void enqueue(std::shared_ptr<state_base> task) override {
+    {
+      std::lock_guard lk(qm_);
+      queue_.push_back(std::move(task));
+    }
+    qcv_.notify_one();
+  }
+
+  void serve() {
+    for (;;) {
+      std::shared_ptr<state_base> task;
+      {
+        std::unique_lock lk(qm_);
+        qcv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, nothing left
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      execute(*task);
+    }
+  }
+
+  void stop_serving() {
+    {
+      std::lock_guard lk(qm_);
+      stopping_ = true;
+    }
+    qcv_.notify_all();
+  }
+
+ private:
+  std::mutex qm_;
+  std::condition_variable qcv_;
+  std::deque<std::shared_ptr<state_base>> queue_;
+  bool stopping_ = false;
+};
+
+}  // namespace detail
+
+/// An executor over its own oneTBB task arena: the right place for CPU-bound work.
+///
+///     parjit::arena_executor pool{4};          // 4 slots; {} = all cores
+///     auto f = pool.submit([](int x) { return x * x; }, 7);
+///     for (int r : pool.map(score, items)) use(r);
+///
+/// The destructor waits for all accepted work (`shutdown(true)`). Not copyable or movable.
+/// Thread safety: all members may be called concurrently from any thread, including from tasks.
+class arena_executor : public detail::executor_base {
+ public:
+  /// An arena with as many slots as the machine has cores.
+  arena_executor() : arena_executor(tbb::info::default_concurrency()) {}
+  /// An arena with `workers` slots; 0 or negative is std::invalid_argument.
+  explicit arena_executor(int workers)
+      : executor_base(nullptr),
+        arena_(std::make_unique<tbb::task_arena>(
+            static_cast<int>(detail::checked_workers(workers, "arena_executor")), 0)) {
+    detail::ensure_tbb_workers(static_cast<std::size_t>(workers));
+    core_ = std::make_shared<detail::arena_core>(static_cast<std::size_t>(workers), *arena_);
+    arena_->initialize();
+  }
+  ~arena_executor() { shutdown(true, false); }
+
+  /// The oneTBB arena, to run your own TBB algorithms on the same threads.
+  tbb::task_arena& arena() noexcept { return *arena_; }
+
+  /// Runs `fn()` inside the arena (in this thread if it can join, as `task_arena::execute`), with
+  /// waiting on this executor's futures safe from inside it. Used by the parallel algorithms.
+  template <class F>
+  decltype(auto) execute(F&& fn) {
+    const detail::executor_core* c = core_.get();
+    return arena_->execute([&]() -> decltype(auto) {
+      detail::scoped_current_core here(c);
+      return std::forward<F>(fn)();
+    });
+  }
+
+  /// The core identity used to tag threads that run this executor's work.
+  const detail::executor_core* core() const noexcept { return core_.get(); }
+
+ private:
+  std::unique_ptr<tbb::task_arena> arena_;
+};
+
+/// An executor of plain threads, for blocking work (I/O, sleeps, waiting on devices): a worker
+/// that blocks does not take a core away from an arena.
+///
+///     parjit::thread_executor io{32};
+///     auto page = io.submit(fetch, url);
+///
+/// Same interface and guarantees as `arena_executor`. Thread safety: as arena_executor.
+class thread_executor : public detail::executor_base {
+ public:
+  /// As many threads as the machine has cores.
+  thread_executor() : thread_executor(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
+  /// `workers` threads; 0 or negative is std::invalid_argument.
+  explicit thread_executor(int workers)
+      : executor_base(std::make_shared<detail::thread_core>(
+            detail::checked_workers(workers, "thread_executor"))) {
+    auto core = std::static_pointer_cast<detail::thread_core>(core_);
+    threads_.reserve(static_cast<std::size_t>(workers));
+    for (int i = 0; i < workers; ++i) threads_.emplace_back([core] { core->serve(); });
+  }
+  ~thread_executor() {
+    shutdown(true, false);
+    std::static_pointer_cast<detail::thread_core>(core_)->stop_serving();
+    for (auto& t : threads_) t.join();
+  }
+
+  const detail::executor_core* core() const noexcept { return core_.get(); }
+
+ private:
+  std::vector<std::thread> threads_;
+};
+
+/// The process-wide arena over all cores, used by `parallel_map(items, fn)` and `jit::par`.
+/// Created on first use. Thread safety: safe to call from any thread.
+inline arena_executor& default_executor() {
+  static arena_executor instance;
+  return instance;
+}
+
+/// The lazy range `executor.map(fn, items)` returns. Input range of the results, in order.
+template <class F, class V>
+class map_range {
+  using input_ref = std::ranges::range_reference_t<V>;
+  // Elements of a forward range held here stay put while the range lives: tasks read them in
+  // place. Items of a single-pass input (a generator) are copied into their task.
+  static constexpr bool by_pointer =
+      std::ranges::forward_range<V> && std::is_lvalue_reference_v<input_ref>;
+  using stored_item = std::ranges::range_value_t<V>;
+
+ public:
+  using result_type = std::decay_t<std::invoke_result_t<F&, input_ref>>;
+  static_assert(!std::is_void_v<result_type>,
+                "parjit: map() needs a callable that returns a value; use parallel_for_each for "
+                "side effects");
+
+  map_range(std::shared_ptr<detail::executor_core> core, F fn, V items, std::size_t window)
+      : core_(std::move(core)), fn_(std::move(fn)), items_(std::move(items)), window_(window) {}
+  map_range(const map_range&) = delete;
+  map_range& operator=(const map_range&) = delete;
+  map_range(map_range&& other) noexcept = delete;
+
+  ~map_range() {
+    for (auto& s : in_flight_) s->cancel();
+    for (auto& s : in_flight_) s->wait();
+  }
+
+  class iterator {
+   public:
+    using value_type = result_type;
+    using difference_type = std::ptrdiff_t;
+    using iterator_concept = std::input_iterator_tag;
+
+    iterator() = default;
+    result_type& operator*() const { return range_->current(); }
+    result_type* operator->() const { return &range_->current(); }
+    iterator& operator++() {
+      range_->advance();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
+
+   private:
+    friend class map_range;
+    explicit iterator(map_range* r) : range_(r) {}
+    bool at_end() const { return range_->in_flight_.empty(); }
+    map_range* range_ = nullptr;
+  };
+
+  /// Starts the first `window` items. Call once (an input range).
+  iterator begin() {
+    if (started_) throw std::logic_error("parjit: a map range can be iterated only once");
+    started_ = true;
+    next_ = std::ranges::begin(items_);
+    while (in_flight_.size() < window_ && refill()) {
+    }
+    return iterator(this);
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+  /// Items submitted and not yet consumed (at most the window).
+  std::size_t in_flight() const noexcept { return in_flight_.size(); }
+
+ private:
+  using state_ptr = std::shared_ptr<detail::state<result_type>>;
+
+  bool refill() {
+    if (next_ == std::ranges::end(items_)) return false;
+    using detail::status;
+    if constexpr (by_pointer) {
+      auto* item = std::addressof(*next_);
+      auto body = [fn = &fn_, item]() -> result_type { return std::invoke(*fn, *item); };
+      push(std::move(body));
+    } else {
+      auto body = [fn = &fn_, item = stored_item(*next_)]() mutable -> result_type {
+        return std::invoke(*fn, std::move(item));
+      };
+      push(std::move(body));
+    }
+    ++next_;
+    return true;
+  }
+
+  template <class Body>
+  void push(Body body) {
+    auto s = std::make_shared<detail::task_state<result_type, Body>>(
+        core_, detail::status::pending, std::move(body));
+    core_->submit(s);
+    in_flight_.push_back(std::move(s));
+  }
+
+  result_type& current() {
+    if (!value_) {
+      auto& s = *in_flight_.front();
+      s.wait();
+      s.rethrow_if_failed();
+      value_.emplace(std::move(s.value()));
+    }
+    return *value_;
+  }
+
+  void advance() {
+    if (!value_) current();  // an item must be waited for (and may throw) before moving past it
+    value_.reset();
+    in_flight_.pop_front();
+    refill();
+  }
+
+  std::shared_ptr<detail::executor_core> core_;
+  F fn_;
+  V items_;
+  std::size_t window_;
+  bool started_ = false;
+  std::ranges::iterator_t<V> next_{};
+  std::deque<state_ptr> in_flight_;
+  std::optional<result_type> value_;
+};
+
+}  // namespace parjit

@@ -1,0 +1,263 @@
+// Waiting on many futures: as_completed (completion order) and wait (first / first failure / all),
+// as in Python's concurrent.futures.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <vector>
+
+#include "future.hpp"
+
+namespace parjit {
+
+/// When `wait(futures, ...)` returns.
+enum class return_when {
+  first_completed,  ///< any future is done (finished or cancelled)
+  first_exception,  ///< any future finished by throwing, or all are done
+  all_completed,    ///< all are done
+};
+
+/// What `wait` returns: the futures that are done and those still pending, each in input order,
+/// each future once.
+template <class T>
+struct wait_result {
+  std::vector<future<T>> done;
+  std::vector<future<T>> pending;
+};
+
+namespace detail {
+
+// Collects completion notifications of a set of futures, in completion order.
+template <class T>
+class completion_queue {
+ public:
+  // Unique futures of `futs`, in first-seen order.
+  template <class R>
+  explicit completion_queue(R&& futs) : shared_(std::make_shared<shared>()) {
+    for (const future<T>& f : futs) {
+      const auto& s = future_access::state_of(f);
+      if (!s) throw std::invalid_argument("parjit: waiting on a future without state");
+      if (std::find(futures_.begin(), futures_.end(), f) == futures_.end()) futures_.push_back(f);
+    }
+    ids_.reserve(futures_.size());
+    for (std::size_t i = 0; i < futures_.size(); ++i) {
+      std::weak_ptr<shared> w = shared_;
+      ids_.push_back(future_access::state_of(futures_[i])->add_callback([w, i] {
+        if (auto q = w.lock()) q->push(i);
+      }));
+    }
+  }
+  ~completion_queue() {
+    for (std::size_t i = 0; i < futures_.size(); ++i)
+      future_access::state_of(futures_[i])->remove_callback(ids_[i]);
+  }
+  completion_queue(const completion_queue&) = delete;
+  completion_queue& operator=(const completion_queue&) = delete;
+
+  std::size_t size() const noexcept { return futures_.size(); }
+  const future<T>& operator[](std::size_t i) const { return futures_[i]; }
+
+  // Index of the next future to complete, or nullopt at the deadline. While waiting inside a task
+  // of an executor, runs one of that executor's pending futures here instead of blocking.
+  template <class Deadline>
+  std::optional<std::size_t> pop(const Deadline& deadline) {
+    for (;;) {
+      {
+        std::unique_lock lk(shared_->m);
+        if (!shared_->order.empty()) {
+          const std::size_t i = shared_->order.front();
+          shared_->order.pop_front();
+          return i;
+        }
+      }
+      if (!help_one()) {
+        std::unique_lock lk(shared_->m);
+        if (deadline) {
+          if (!shared_->cv.wait_until(lk, *deadline, [&] { return !shared_->order.empty(); }))
+            return std::nullopt;
+        } else if (helping()) {
+          // A continuation of this executor may become runnable without notifying us: re-check.
+          shared_->cv.wait_for(lk, std::chrono::milliseconds(1),
+                               [&] { return !shared_->order.empty(); });
+        } else {
+          shared_->cv.wait(lk, [&] { return !shared_->order.empty(); });
+        }
+      }
+    }
+  }
+
+ private:
+  struct shared {
+    std::mutex m;
+    std::condition_variable cv;
+    std::deque<std::size_t> order;
+    void push(std::size_t i) {
+      {
+        std::lock_guard lk(m);
+        order.push_back(i);
+      }
+      cv.notify_all();
+    }
+  };
+
+  bool helping() const {
+    return std::any_of(futures_.begin(), futures_.end(), [](const future<T>& f) {
+      return future_access::state_of(f)->can_help();
+    });
+  }
+  bool help_one() {
+    for (const future<T>& f : futures_) {
+      const auto& s = future_access::state_of(f);
+      if (s->can_help() && s->get_status() == status::pending && s->run()) return true;
+    }
+    return false;
+  }
+
+  std::shared_ptr<shared> shared_;
+  std::vector<future<T>> futures_;
+  std::vector<callback_id> ids_;
+};
+
+template <class R>
+using future_of_range = std::remove_cvref_t<std::ranges::range_reference_t<R>>;
+
+using deadline_t = std::optional<std::chrono::steady_clock::time_point>;
+
+template <class Rep, class Period>
+deadline_t deadline_after(const std::chrono::duration<Rep, Period>& timeout) {
+  check_timeout(timeout);
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
+}
+
+}  // namespace detail
+
+/// The lazy range `as_completed` returns: yields each future once, as it completes.
+template <class T>
+class as_completed_range {
+ public:
+  template <class R>
+  as_completed_range(R&& futs, detail::deadline_t deadline)
+      : queue_(std::forward<R>(futs)), deadline_(deadline) {}
+
+  class iterator {
+   public:
+    using value_type = future<T>;
+    using difference_type = std::ptrdiff_t;
+    using iterator_concept = std::input_iterator_tag;
+    iterator() = default;
+    future<T>& operator*() const { return r_->current(); }
+    future<T>* operator->() const { return &r_->current(); }
+    iterator& operator++() {
+      r_->advance();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
+
+   private:
+    friend class as_completed_range;
+    explicit iterator(as_completed_range* r) : r_(r) {}
+    bool at_end() const { return r_->yielded_ == r_->queue_.size() && !r_->current_; }
+    as_completed_range* r_ = nullptr;
+  };
+
+  iterator begin() { return iterator(this); }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+ private:
+  future<T>& current() {
+    if (!current_) fetch();
+    return *current_;
+  }
+  void advance() {
+    if (!current_) fetch();
+    current_.reset();
+  }
+  void fetch() {
+    if (yielded_ == queue_.size()) throw std::out_of_range("parjit: as_completed is exhausted");
+    const auto i = queue_.pop(deadline_);
+    if (!i)
+      throw timeout_error("parjit: as_completed timed out with " +
+                          std::to_string(queue_.size() - yielded_) + " of " +
+                          std::to_string(queue_.size()) + " futures unfinished");
+    ++yielded_;
+    current_ = queue_[*i];
+  }
+
+  detail::completion_queue<T> queue_;
+  detail::deadline_t deadline_;
+  std::size_t yielded_ = 0;
+  std::optional<future<T>> current_;
+};
+
+/// Yields the futures of `futs` (any range of `future<T>`) as they complete; duplicates once.
+/// Lazy: each step waits for the next completion.
+///
+///     for (auto& f : parjit::as_completed(futs)) consume(f.get());
+///
+/// With a timeout, a step that would pass the deadline throws `parjit::timeout_error`; a negative
+/// timeout is std::invalid_argument. Thread safety: one range is used by one thread.
+template <std::ranges::input_range R>
+auto as_completed(R&& futs) {
+  using F = detail::future_of_range<R>;
+  return as_completed_range<typename F::value_type>(std::forward<R>(futs), std::nullopt);
+}
+template <std::ranges::input_range R, class Rep, class Period>
+auto as_completed(R&& futs, std::chrono::duration<Rep, Period> timeout) {
+  using F = detail::future_of_range<R>;
+  return as_completed_range<typename F::value_type>(std::forward<R>(futs),
+                                                    detail::deadline_after(timeout));
+}
+
+namespace detail {
+template <class T, class R>
+wait_result<T> wait_impl(R&& futs, return_when when, deadline_t deadline) {
+  completion_queue<T> q(std::forward<R>(futs));
+  std::size_t n_done = 0;
+  bool failed = false;
+  auto satisfied = [&] {
+    switch (when) {
+      case return_when::first_completed: return n_done > 0 || q.size() == 0;
+      case return_when::first_exception: return failed || n_done == q.size();
+      case return_when::all_completed: return n_done == q.size();
+    }
+    return true;
+  };
+  while (!satisfied()) {
+    const auto i = q.pop(deadline);
+    if (!i) break;
+    ++n_done;
+    failed = failed || future_access::state_of(q[*i])->has_error();
+  }
+  wait_result<T> out;
+  for (std::size_t i = 0; i < q.size(); ++i) (q[i].done() ? out.done : out.pending).push_back(q[i]);
+  return out;
+}
+}  // namespace detail
+
+/// Waits until `when` holds for `futs` (any range of `future<T>`), or the timeout passes, and
+/// returns `{done, pending}`. A negative timeout is std::invalid_argument.
+///
+///     auto [done, pending] = parjit::wait(futs, parjit::return_when::first_completed, 2s);
+template <std::ranges::input_range R>
+auto wait(R&& futs, return_when when = return_when::all_completed) {
+  using F = detail::future_of_range<R>;
+  return detail::wait_impl<typename F::value_type>(std::forward<R>(futs), when, std::nullopt);
+}
+template <std::ranges::input_range R, class Rep, class Period>
+auto wait(R&& futs, return_when when, std::chrono::duration<Rep, Period> timeout) {
+  using F = detail::future_of_range<R>;
+  return detail::wait_impl<typename F::value_type>(std::forward<R>(futs), when,
+                                                   detail::deadline_after(timeout));
+}
+
+}  // namespace parjit
