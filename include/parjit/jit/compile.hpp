@@ -1,0 +1,157 @@
+// The low-level JIT entry point: compile a typed expression graph for one argument signature to a
+// native loop. jit::vectorize and jit::reduce are built on it; tests and tools can use it directly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../expr/graph.hpp"
+#include "options.hpp"
+
+namespace parjit::jit {
+
+/// What a compiled loop does with the values of the expression.
+enum class kernel_kind : std::uint8_t {
+  elementwise,  ///< out[i] = static_cast<Out>(f(args[i]...))
+  sum,          ///< *out = sum of f(args[i]...) in the accumulator type
+  prod,         ///< *out = product
+  min,          ///< *out = IEEE minimum (NaN if any element is NaN, -0 < +0)
+  max,          ///< *out = IEEE maximum
+};
+
+/// One kernel argument: its element type and whether it is a runtime scalar (one value) rather
+/// than an array (one value per index).
+struct argument_type {
+  expr::scalar_kind type = expr::scalar_kind::f64;
+  bool scalar = false;
+  friend bool operator==(const argument_type&, const argument_type&) = default;
+};
+
+/// The types a specialisation is compiled for: argument `i` of the graph is `args[i]`; `result` is
+/// `out`'s element type (elementwise) or the accumulator type (reductions).
+struct signature {
+  std::vector<argument_type> args;
+  expr::scalar_kind result = expr::scalar_kind::f64;
+  kernel_kind kind = kernel_kind::elementwise;
+  friend bool operator==(const signature&, const signature&) = default;
+};
+
+/// The native entry point of a compiled loop. It processes indices [begin, end): `args[i]` points
+/// to array `i`'s element 0 (arrays) or to the value (scalars); `out` points to the output's
+/// element 0 (elementwise) or to one accumulator that receives the chunk's result (reductions).
+using kernel_function = void (*)(std::int64_t begin, std::int64_t end, void* out,
+                                 const void* const* args);
+
+namespace detail {
+struct compile_request {
+  const expr::graph* graph = nullptr;
+  const signature* sig = nullptr;
+  options opts;
+};
+struct compile_result {
+  kernel_function fn = nullptr;
+  std::uint64_t handle = 0;  // frees the machine code when released
+  double compile_ms = 0.0;
+  std::string ir;  // optimised LLVM IR
+};
+// The backend's entry points. A table behind one extern "C" symbol, so that a program that never
+// compiled the backend fails to link with a name that says what to do.
+struct backend_api {
+  std::uint32_t abi_version;
+  void (*compile)(const compile_request&, compile_result&);
+  void (*release)(std::uint64_t handle) noexcept;
+  std::string (*assembly)(const std::string& ir);
+};
+inline constexpr std::uint32_t backend_abi_version = 1;
+}  // namespace detail
+}  // namespace parjit::jit
+
+/// Defined by the JIT backend. CMake users get it by linking `parjit::jit`; others define
+/// PARJIT_JIT_IMPLEMENTATION in exactly one .cpp file before including <parjit/jit.hpp>.
+extern "C" const parjit::jit::detail::backend_api*
+parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_in_one_cpp_file();
+
+namespace parjit::jit {
+namespace detail {
+inline const backend_api& backend() {
+  static const backend_api* const api =
+      parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_in_one_cpp_file();
+  return *api;
+}
+}  // namespace detail
+
+/// A natively compiled loop for one graph and signature: call it on [begin, end). Copies share the
+/// machine code, which is freed when the last copy goes.
+///
+///     jit::compiled_kernel k = jit::compile(g, sig);
+///     const void* args[] = {a.data(), b.data()};
+///     k(0, n, out.data(), args);
+///
+/// Thread-safety: calling it concurrently is safe (the code has no state).
+class compiled_kernel {
+ public:
+  compiled_kernel() = default;
+
+  void operator()(std::int64_t begin, std::int64_t end, void* out,
+                  const void* const* args) const {
+    fn_(begin, end, out, args);
+  }
+  kernel_function function() const noexcept { return fn_; }
+  explicit operator bool() const noexcept { return fn_ != nullptr; }
+  /// Optimised LLVM IR of this specialisation.
+  const std::string& ir() const { return state_->ir; }
+  /// Host assembly of this specialisation (compiled again from the IR on request).
+  std::string assembly() const { return detail::backend().assembly(state_->ir); }
+  /// Milliseconds spent optimising and generating code.
+  double compile_ms() const noexcept { return state_ ? state_->compile_ms : 0.0; }
+
+ private:
+  struct state {
+    std::uint64_t handle = 0;
+    double compile_ms = 0.0;
+    std::string ir;
+    state() = default;
+    state(const state&) = delete;
+    state& operator=(const state&) = delete;
+    ~state() {
+      if (handle != 0) detail::backend().release(handle);
+    }
+  };
+  kernel_function fn_ = nullptr;
+  std::shared_ptr<const state> state_;
+
+  friend compiled_kernel compile(const expr::graph&, const signature&, const options&);
+};
+
+/// Compiles `g` for the argument types in `sig` at O3 for the host CPU. Throws `compile_error`
+/// if the graph is malformed or LLVM rejects it.
+///
+///     expr::graph g = expr::to_graph(expr::arg<0, float>{} * 2.0f);
+///     auto k = jit::compile(g, {.args = {{expr::scalar_kind::f32}},
+///                               .result = expr::scalar_kind::f32});
+///
+/// Thread-safety: safe to call from any number of threads at once.
+inline compiled_kernel compile(const expr::graph& g, const signature& sig,
+                               const options& opts = {}) {
+  detail::compile_request req{&g, &sig, opts};
+  detail::compile_result res;
+  const auto& api = detail::backend();
+  if (api.abi_version != detail::backend_abi_version) {
+    throw compile_error("parjit::jit: the JIT backend linked into this program is from another "
+                        "parjit version");
+  }
+  api.compile(req, res);
+  auto st = std::make_shared<compiled_kernel::state>();
+  st->handle = res.handle;
+  st->compile_ms = res.compile_ms;
+  st->ir = std::move(res.ir);
+  compiled_kernel k;
+  k.fn_ = res.fn;
+  k.state_ = std::move(st);
+  return k;
+}
+
+}  // namespace parjit::jit

@@ -1,0 +1,54 @@
+// Knobs, statistics and the error type shared by every JIT kernel (no LLVM here).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace parjit::jit {
+
+/// How a kernel is compiled. Passed to `jit::vectorize` / `jit::reduce` / `jit::compile`.
+///
+///     auto fast = jit::vectorize([](auto x) { return jit::exp(-x * x); },
+///                                jit::options{.fastmath = true});
+///
+/// - `fastmath`: LLVM may reassociate, contract (`a*b+c` -> FMA), assume no NaN/Inf and use
+///   approximate functions. Off (the default), results equal a C++ evaluation built with
+///   `-ffp-contract=off` bit for bit, except transcendentals (see `vector_math`).
+/// - `vector_math`: let loops call glibc's libmvec for `exp log log2 log10 sin cos tan tanh pow`
+///   (vectorised, <= 4 ulp from the correctly rounded result as glibc documents; parjit tests
+///   a bound of 8 ulp against scalar libm). Off, every transcendental is a call to the same scalar
+///   libm function C++ calls, so results equal C++ bit for bit (and run several times slower).
+///
+/// Thread-safety: a plain value.
+struct options {
+  bool fastmath = false;
+  bool vector_math = true;
+
+  friend bool operator==(const options&, const options&) = default;
+};
+
+/// What a kernel has done so far: `specializations` (argument-type signatures compiled; serial
+/// and `par` calls share one), `compile_ms` (total trace + optimise + codegen time) and `calls`.
+///
+///     jit::stats st = hypot.stats();   // st.specializations == 1 after calls with float arrays
+///
+/// Thread-safety: a snapshot value; `kernel.stats()` may be called while other threads call it.
+struct stats {
+  std::size_t specializations = 0;
+  double compile_ms = 0.0;
+  std::uint64_t calls = 0;
+};
+
+/// Thrown when a kernel cannot be compiled (LLVM rejected it, or the expression uses a construct
+/// the backend does not support); `what()` carries the reason. Never aborts the process.
+///
+///     try { k(out, a); } catch (const jit::compile_error& e) { std::cerr << e.what(); }
+///
+/// Thread-safety: a plain exception value.
+class compile_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace parjit::jit
