@@ -4,6 +4,9 @@
 
 #include "jit/compile.hpp"
 #include "jit/options.hpp"
+#include "jit/reduce.hpp"
+#include "jit/vectorize.hpp"
+#include "jit/vocabulary.hpp"
 
 // The backend (the one TU that includes LLVM). CMake users get it from parjit::jit; others define
 // PARJIT_JIT_IMPLEMENTATION in exactly one .cpp file before including this header.

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../../expr/evaluate.hpp"
 #include "../compile.hpp"
 #include "llvm.hpp"
 
@@ -759,6 +760,11 @@ void compile_impl(const compile_request& req, compile_result& res) {
   const expr::graph& g = *req.graph;
   const signature& sig = *req.sig;
   if (g.nodes.empty()) fail("the expression graph is empty");
+  try {
+    expr::validate(g);
+  } catch (const std::invalid_argument& e) {
+    fail(std::string("invalid expression graph: ") + e.what());
+  }
   session& ses = the_session();
   const std::string name = ses.next_name();
 

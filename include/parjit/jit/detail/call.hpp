@@ -1,0 +1,357 @@
+// What the kernel call forms share: turning call arguments into typed operands (arrays, runtime
+// scalars, pointer + size pairs), checking sizes and overlap, the per-kernel specialisation cache,
+// and running a compiled loop serially or in chunks on an arena.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <ranges>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../../expr/nodes.hpp"
+#include "../../expr/print.hpp"
+#include "../../expr/to_graph.hpp"
+#include "../../expr/types.hpp"
+#include "../../parallel/detail/tbb.hpp"
+#include "../../parallel/executor.hpp"
+#include "../compile.hpp"
+#include "../options.hpp"
+
+namespace parjit::jit {
+
+/// Tag for the parallel call form: `k(jit::par, out, in...)` runs the loop in chunks on
+/// `parjit::default_executor()`. Thread-safety: a constant.
+struct par_t {
+  explicit par_t() = default;
+};
+/// See `par_t`.
+inline constexpr par_t par{};
+
+namespace detail {
+
+// The canonical C++ type of an element type (`long` and `long long` share one specialisation).
+template <class T>
+using canonical_t = expr::type_of<expr::kind_of<std::remove_cv_t<T>>>;
+
+template <class T>
+struct array_operand {  // T is const for inputs
+  T* data;
+  std::size_t size;
+};
+template <class T>
+struct scalar_operand {
+  T value;
+};
+
+template <class T>
+struct is_array_operand : std::false_type {};
+template <class T>
+struct is_array_operand<array_operand<T>> : std::true_type {};
+
+template <class R>
+concept element_range =
+    std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    expr::element<std::remove_cv_t<std::ranges::range_value_t<R>>>;
+
+template <class P>
+concept element_pointer =
+    std::is_pointer_v<std::remove_cvref_t<P>> &&
+    expr::element<std::remove_cv_t<std::remove_pointer_t<std::remove_cvref_t<P>>>>;
+
+template <class A>
+inline constexpr bool dependent_false = false;
+
+template <class A>
+auto make_operand(A&& a) {
+  using D = std::remove_cvref_t<A>;
+  if constexpr (expr::element<D>) {
+    return scalar_operand<canonical_t<D>>{static_cast<canonical_t<D>>(a)};
+  } else if constexpr (element_range<A>) {
+    using V = std::remove_reference_t<std::ranges::range_reference_t<A>>;
+    using C = std::conditional_t<std::is_const_v<V>, const canonical_t<V>, canonical_t<V>>;
+    auto* p = std::ranges::data(a);
+    return array_operand<C>{reinterpret_cast<C*>(p), static_cast<std::size_t>(std::ranges::size(a))};
+  } else {
+    static_assert(dependent_false<A>,
+                  "parjit::jit: a kernel argument must be a contiguous range of an element type "
+                  "(std::vector, std::span, std::array, a C array; not std::vector<bool>), a "
+                  "pointer followed by its size, or a scalar of type bool, int8..int64, "
+                  "uint8..uint64, float or double");
+    return scalar_operand<double>{0};
+  }
+}
+
+inline std::tuple<> normalize() { return {}; }
+
+template <class A, class... Rest>
+auto normalize(A&& a, Rest&&... rest);
+
+template <class P>
+auto normalize_pointer(P) {
+  static_assert(dependent_false<P>,
+                "parjit::jit: a pointer argument must be followed by its element count, as in "
+                "k(out, n, a_ptr, n)");
+  return std::tuple<>{};
+}
+
+template <class P, class N, class... Rest>
+auto normalize_pointer(P p, N&& n, Rest&&... rest) {
+  static_assert(std::is_integral_v<std::remove_cvref_t<N>> &&
+                    !std::is_same_v<std::remove_cvref_t<N>, bool>,
+                "parjit::jit: a pointer argument must be followed by its element count, as in "
+                "k(out, n, a_ptr, n)");
+  using V = std::remove_pointer_t<P>;
+  using C = std::conditional_t<std::is_const_v<V>, const canonical_t<V>, canonical_t<V>>;
+  return std::tuple_cat(
+      std::tuple<array_operand<C>>{array_operand<C>{reinterpret_cast<C*>(p),
+                                                    static_cast<std::size_t>(n)}},
+      normalize(std::forward<Rest>(rest)...));
+}
+
+template <class A, class... Rest>
+auto normalize(A&& a, Rest&&... rest) {
+  if constexpr (element_pointer<A>) {
+    return normalize_pointer(static_cast<std::remove_cvref_t<A>>(a), std::forward<Rest>(rest)...);
+  } else {
+    using O = decltype(make_operand(std::forward<A>(a)));
+    return std::tuple_cat(std::tuple<O>{make_operand(std::forward<A>(a))},
+                          normalize(std::forward<Rest>(rest)...));
+  }
+}
+
+template <class O>
+struct operand_traits;
+template <class T>
+struct operand_traits<array_operand<T>> {
+  using element = std::remove_const_t<T>;
+  static constexpr bool scalar = false;
+};
+template <class T>
+struct operand_traits<scalar_operand<T>> {
+  using element = T;
+  static constexpr bool scalar = true;
+};
+
+// One address per (kind, result, operand types): the per-kernel cache key.
+template <kernel_kind K, class Result, class... Operands>
+struct signature_key {
+  static constexpr char tag = 0;
+};
+
+template <class... Operands>
+std::vector<argument_type> argument_types() {
+  return {argument_type{expr::kind_of<typename operand_traits<Operands>::element>,
+                        operand_traits<Operands>::scalar}...};
+}
+
+// The traced lambda's result for placeholders of the operands' element types.
+template <class F, class... Operands, std::size_t... Is>
+auto trace_impl(const F& f, std::index_sequence<Is...>) {
+  return f(expr::arg<Is, typename operand_traits<Operands>::element>{}...);
+}
+
+template <class F, class... Operands>
+using traced_t = decltype(trace_impl<F, Operands...>(std::declval<const F&>(),
+                                                     std::index_sequence_for<Operands...>{}));
+
+template <class F, class... Operands>
+constexpr bool traceable() {
+  return requires(const F& f) {
+    trace_impl<F, Operands...>(f, std::index_sequence_for<Operands...>{});
+  };
+}
+
+template <class F, class... Operands>
+constexpr void check_traceable() {
+  static_assert(traceable<F, Operands...>(),
+                "parjit::jit: the kernel lambda cannot be called with one placeholder per input "
+                "argument: check its parameter count (one per input after `out`), that it takes "
+                "`auto` parameters, and that it only uses parjit's vocabulary (jit::sqrt, "
+                "jit::select, jit::cast<T>, ...), not std:: functions or branches on values");
+  if constexpr (traceable<F, Operands...>()) {
+    using R = std::remove_cvref_t<traced_t<F, Operands...>>;
+    static_assert(expr::expression<R> || expr::element<R>,
+                  "parjit::jit: the kernel lambda must return an expression built from its "
+                  "arguments (or a number), not a bool of a comparison made in C++ or another "
+                  "type");
+  }
+}
+
+// A specialisation: the compiled loop for one signature, plus what `ir()`/`stats()` report.
+struct specialization {
+  const void* key;
+  compiled_kernel kernel;
+  double total_ms;  // trace + compile
+  specialization* next;
+};
+
+// The cache of a kernel object, shared by its copies. Lookups are lock-free (an append-only
+// list); a miss compiles under the kernel's mutex, so concurrent first calls compile once.
+class kernel_cache {
+ public:
+  kernel_cache() = default;
+  kernel_cache(const kernel_cache&) = delete;
+  kernel_cache& operator=(const kernel_cache&) = delete;
+  ~kernel_cache() {
+    for (specialization* s = head_.load(std::memory_order_relaxed); s != nullptr;) {
+      specialization* next = s->next;
+      delete s;
+      s = next;
+    }
+  }
+
+  template <class Compile>
+  kernel_function get(const void* key, Compile&& compile) {
+    calls_.fetch_add(1, std::memory_order_relaxed);
+    if (kernel_function f = find(key)) return f;
+    std::lock_guard lock(mutex_);
+    if (kernel_function f = find(key)) return f;
+    const auto t0 = std::chrono::steady_clock::now();
+    compiled_kernel k = compile();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    auto* s = new specialization{key, std::move(k), ms, head_.load(std::memory_order_relaxed)};
+    head_.store(s, std::memory_order_release);
+    return s->kernel.function();
+  }
+
+  jit::stats stats() const {
+    jit::stats st;
+    for (const specialization* s = head_.load(std::memory_order_acquire); s; s = s->next) {
+      ++st.specializations;
+      st.compile_ms += s->total_ms;
+    }
+    st.calls = calls_.load(std::memory_order_relaxed);
+    return st;
+  }
+
+  std::string ir() const {
+    std::string out;
+    for (const specialization* s : in_order()) out += s->kernel.ir();
+    return out;
+  }
+
+  std::string assembly() const {
+    std::string out;
+    for (const specialization* s : in_order()) out += s->kernel.assembly();
+    return out;
+  }
+
+ private:
+  kernel_function find(const void* key) const {
+    for (const specialization* s = head_.load(std::memory_order_acquire); s; s = s->next) {
+      if (s->key == key) return s->kernel.function();
+    }
+    return nullptr;
+  }
+  std::vector<const specialization*> in_order() const {
+    std::vector<const specialization*> v;
+    for (const specialization* s = head_.load(std::memory_order_acquire); s; s = s->next) {
+      v.insert(v.begin(), s);
+    }
+    return v;
+  }
+
+  std::atomic<specialization*> head_{nullptr};
+  std::atomic<std::uint64_t> calls_{0};
+  std::mutex mutex_;
+};
+
+// Compiles the lambda for the operand types: trace, then jit::compile.
+template <kernel_kind K, class Result, class F, class... Operands>
+compiled_kernel compile_for(const F& f, const options& opts) {
+  const expr::graph g = expr::to_graph(
+      trace_impl<F, Operands...>(f, std::index_sequence_for<Operands...>{}));
+  const signature sig{argument_types<Operands...>(), expr::kind_of<Result>, K};
+  return jit::compile(g, sig, opts);
+}
+
+// Elements per parallel chunk of an elementwise loop, and below which `par` runs serially.
+inline constexpr std::int64_t parallel_grain = 16384;
+
+template <class Body>
+void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t grain, Body&& body) {
+  if (ex == nullptr || n <= grain) {
+    body(std::int64_t{0}, n);
+    return;
+  }
+  ex->arena().execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, n, grain),
+                      [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
+  });
+}
+
+[[noreturn]] inline void size_mismatch(std::size_t index, std::size_t size, const char* what,
+                                       std::size_t expected) {
+  throw std::invalid_argument("parjit::jit: input " + std::to_string(index) + " has " +
+                              std::to_string(size) + " elements but " + what + " has " +
+                              std::to_string(expected) + "; sizes must match (nothing written)");
+}
+
+// Every array input has n elements; an input may be `out` itself (same start, same element
+// size) but must not partly overlap it.
+template <class Out, class... In>
+void check_elementwise(const array_operand<Out>& out, const In&... in) {
+  const auto n = out.size;
+  const auto* ob = reinterpret_cast<const unsigned char*>(out.data);
+  const auto* oe = ob + n * sizeof(Out);
+  std::size_t index = 0;
+  [[maybe_unused]] auto one = [&](const auto& op) {
+    ++index;
+    using O = std::remove_cvref_t<decltype(op)>;
+    if constexpr (is_array_operand<O>::value) {
+      if (op.size != n) size_mismatch(index, op.size, "out", n);
+      using E = std::remove_const_t<std::remove_pointer_t<decltype(op.data)>>;
+      const auto* b = reinterpret_cast<const unsigned char*>(op.data);
+      const auto* e = b + op.size * sizeof(E);
+      const bool same = b == ob && sizeof(E) == sizeof(Out);
+      if (!same && n != 0 && b < oe && ob < e) {
+        throw std::invalid_argument(
+            "parjit::jit: input " + std::to_string(index) +
+            " partly overlaps out (only out == input, element for element, is allowed; "
+            "nothing written)");
+      }
+    }
+  };
+  (one(in), ...);
+}
+
+// Every array input has the same size; returns it.
+template <class... In>
+std::size_t common_size(const In&... in) {
+  std::size_t n = 0, first = 0, index = 0;
+  [[maybe_unused]] auto one = [&](const auto& op) {
+    ++index;
+    using O = std::remove_cvref_t<decltype(op)>;
+    if constexpr (is_array_operand<O>::value) {
+      if (first == 0) {
+        first = index;
+        n = op.size;
+      } else if (op.size != n) {
+        size_mismatch(index, op.size, ("input " + std::to_string(first)).c_str(), n);
+      }
+    }
+  };
+  (one(in), ...);
+  return n;
+}
+
+template <class T>
+const void* operand_pointer(const array_operand<T>& op) {
+  return op.data;
+}
+template <class T>
+const void* operand_pointer(const scalar_operand<T>& op) {
+  return &op.value;
+}
+
+}  // namespace detail
+}  // namespace parjit::jit

@@ -1,0 +1,122 @@
+// jit::vectorize: an elementwise kernel from a generic lambda, compiled per argument-type
+// signature at first call (numba's @vectorize) and run serially or in parallel chunks.
+#pragma once
+
+#include <concepts>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "detail/call.hpp"
+#include "options.hpp"
+#include "vocabulary.hpp"
+
+namespace parjit::jit {
+
+/// An elementwise kernel: `k(out, in...)` sets `out[i] = static_cast<Out>(f(in[i]...))`.
+/// Made by `jit::vectorize`. Inputs are contiguous ranges (std::vector, std::span, std::array,
+/// C arrays), a pointer followed by its size, or scalars (runtime parameters: changing their
+/// value does not recompile). All sizes must equal `out`'s (else std::invalid_argument and nothing
+/// is written); an all-scalar or constant kernel fills `out`. `out` may be one of the inputs (in
+/// place); a partial overlap is std::invalid_argument. The first call with a new combination of
+/// element types (and of array vs scalar) traces `f` and compiles it; later calls are a cache
+/// lookup and the loop.
+///
+///     auto hypot = jit::vectorize([](auto a, auto b) { return jit::sqrt(a * a + b * b); });
+///     hypot(out, a, b);             // serial
+///     hypot(jit::par, out, a, b);   // chunks on parjit::default_executor()
+///     hypot(pool, out, a, b);       // chunks on an arena_executor
+///
+/// Thread-safety: any number of threads may call one kernel (and its copies, which share the
+/// compiled code) at once; concurrent first calls compile a signature once.
+template <class F>
+class vectorized {
+ public:
+  explicit vectorized(F f, options opts = {})
+      : f_(std::move(f)), opts_(opts), cache_(std::make_shared<detail::kernel_cache>()) {}
+
+  /// `k(out, in...)`: runs on the calling thread.
+  template <class Out, class... In>
+    requires(!std::same_as<std::remove_cvref_t<Out>, par_t> &&
+             !std::derived_from<std::remove_cvref_t<Out>, parjit::arena_executor>)
+  void operator()(Out&& out, In&&... in) const {
+    call(nullptr, std::forward<Out>(out), std::forward<In>(in)...);
+  }
+  /// `k(jit::par, out, in...)`: chunks on `parjit::default_executor()`. Same results as serial.
+  template <class... Args>
+  void operator()(par_t, Args&&... args) const {
+    call(&parjit::default_executor(), std::forward<Args>(args)...);
+  }
+  /// `k(pool, out, in...)`: chunks on the given arena executor.
+  template <class... Args>
+  void operator()(parjit::arena_executor& ex, Args&&... args) const {
+    call(&ex, std::forward<Args>(args)...);
+  }
+
+  /// Optimised LLVM IR of every specialisation compiled so far (numba's inspect_llvm).
+  std::string ir() const { return cache_->ir(); }
+  /// Host assembly of every specialisation compiled so far (numba's inspect_asm).
+  std::string assembly() const { return cache_->assembly(); }
+  /// Specialisations, compile milliseconds (trace + O3 + codegen) and calls so far.
+  jit::stats stats() const { return cache_->stats(); }
+  /// The options it compiles with.
+  const options& compile_options() const noexcept { return opts_; }
+
+ private:
+  template <class... Args>
+  void call(parjit::arena_executor* ex, Args&&... args) const {
+    static_assert(sizeof...(Args) >= 1,
+                  "parjit::jit: an elementwise kernel is called as k(out, inputs...)");
+    auto ops = detail::normalize(std::forward<Args>(args)...);
+    std::apply([&](auto& out, auto&... in) { this->run(ex, out, in...); }, ops);
+  }
+
+  template <class Out, class... In>
+  void run(parjit::arena_executor* ex, const Out& out, const In&... in) const {
+    constexpr bool writable = [] {
+      if constexpr (detail::is_array_operand<Out>::value) {
+        return !std::is_const_v<std::remove_pointer_t<decltype(Out::data)>>;
+      } else {
+        return false;
+      }
+    }();
+    static_assert(writable,
+                  "parjit::jit: `out` (the first argument) must be writable: a non-const "
+                  "contiguous range (or pointer + size) of an element type");
+    if constexpr (writable) run_array(ex, out, in...);
+  }
+
+  template <class O, class... In>
+  void run_array(parjit::arena_executor* ex, const detail::array_operand<O>& out,
+                 const In&... in) const {
+    detail::check_traceable<F, In...>();
+    detail::check_elementwise(out, in...);
+    const void* ptrs[sizeof...(In) + 1] = {detail::operand_pointer(in)..., nullptr};
+    const kernel_function fn = cache_->get(
+        &detail::signature_key<kernel_kind::elementwise, O, In...>::tag,
+        [&] { return detail::compile_for<kernel_kind::elementwise, O, F, In...>(f_, opts_); });
+    O* data = out.data;
+    detail::run_chunks(ex, static_cast<std::int64_t>(out.size), detail::parallel_grain,
+                       [&](std::int64_t b, std::int64_t e) { fn(b, e, data, ptrs); });
+  }
+
+  F f_;
+  options opts_;
+  std::shared_ptr<detail::kernel_cache> cache_;
+};
+
+/// Makes an elementwise JIT kernel from a generic lambda written in parjit's vocabulary (see
+/// `vectorized`). Nothing is compiled until the first call.
+///
+///     auto scale = jit::vectorize([](auto x, auto m, auto sd) { return (x - m) / sd; });
+///     scale(out, img, 0.5f, 0.25f);
+///     auto fast = jit::vectorize(fn, jit::options{.fastmath = true});
+///
+/// Thread-safety: a pure function.
+template <class F>
+vectorized<std::decay_t<F>> vectorize(F&& f, options opts = {}) {
+  return vectorized<std::decay_t<F>>(std::forward<F>(f), opts);
+}
+
+}  // namespace parjit::jit

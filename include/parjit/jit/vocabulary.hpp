@@ -1,0 +1,48 @@
+// The expression vocabulary kernels are written in, re-exported from parjit::expr into parjit::jit
+// (`jit::sqrt`, `jit::select`, `jit::cast<T>`, `jit::min`, ...), plus the reduction tags.
+#pragma once
+
+#include "../expr/nodes.hpp"
+
+namespace parjit::jit {
+
+using expr::abs;
+using expr::ceil;
+using expr::clamp;
+using expr::cos;
+using expr::exp;
+using expr::floor;
+using expr::fma;
+using expr::log;
+using expr::log10;
+using expr::log2;
+using expr::pow;
+using expr::round;
+using expr::select;
+using expr::sin;
+using expr::sqrt;
+using expr::tan;
+using expr::tanh;
+using expr::cast;
+/// `jit::min(a, b)` inside a kernel (std::min semantics); `jit::min` as a reduction tag.
+using expr::min;
+/// `jit::max(a, b)` inside a kernel (std::max semantics); `jit::max` as a reduction tag.
+using expr::max;
+using expr::max_fn;
+using expr::min_fn;
+
+/// Reduction tag: `jit::reduce(jit::sum, f)` adds f's values. Thread-safety: a constant.
+struct sum_t {
+  explicit sum_t() = default;
+};
+/// See `sum_t`.
+inline constexpr sum_t sum{};
+
+/// Reduction tag: `jit::reduce(jit::prod, f)` multiplies f's values. Thread-safety: a constant.
+struct prod_t {
+  explicit prod_t() = default;
+};
+/// See `prod_t`.
+inline constexpr prod_t prod{};
+
+}  // namespace parjit::jit
