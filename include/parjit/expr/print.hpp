@@ -20,47 +20,6 @@ namespace parjit::expr {
 
 namespace detail {
 
-inline void check_structure(const graph& g) {
-  const auto n = static_cast<std::int32_t>(g.nodes.size());
-  if (g.root < 0 || g.root >= n) {
-    throw std::invalid_argument("parjit::expr: graph root " + std::to_string(g.root) +
-                                " is not a node index (the graph has " + std::to_string(n) +
-                                " nodes)");
-  }
-  for (std::int32_t i = 0; i < n; ++i) {
-    const node& x = g.nodes[static_cast<std::size_t>(i)];
-    if (static_cast<int>(x.code) >= op_count) {
-      throw std::invalid_argument("parjit::expr: node " + std::to_string(i) +
-                                  " has an unknown op code " +
-                                  std::to_string(static_cast<int>(x.code)));
-    }
-    for (int k = 0; k < arity(x.code); ++k) {
-      if (x.operand[k] < 0 || x.operand[k] >= i) {
-        throw std::invalid_argument(
-            "parjit::expr: node " + std::to_string(i) + " (" + std::string(name_of(x.code)) +
-            ") has operand " + std::to_string(k) + " = " + std::to_string(x.operand[k]) +
-            ", which is not an earlier node");
-      }
-    }
-  }
-}
-
-inline std::int32_t copy_canonical(const graph& g, std::int32_t i, graph_builder& b,
-                                   std::vector<std::int32_t>& done) {
-  auto& slot = done[static_cast<std::size_t>(i)];
-  if (slot >= 0) return slot;
-  node n = g.nodes[static_cast<std::size_t>(i)];
-  for (int k = 0; k < 3; ++k) {
-    if (k < arity(n.code)) {
-      n.operand[k] = copy_canonical(g, n.operand[k], b, done);
-    } else {
-      n.operand[k] = -1;  // unused slots do not distinguish graphs
-    }
-  }
-  slot = b.add(n);
-  return slot;
-}
-
 inline void append_constant(std::string& out, const node& n) {
   char buf[64];
   with_type(n.type, [&](auto tag) {
@@ -168,19 +127,6 @@ struct printer {
 };
 
 }  // namespace detail
-
-/// The graph reduced to its canonical form: only nodes the root depends on, identical nodes
-/// merged, in post-order (operands left to right), root last. `to_graph` already returns this
-/// form; two graphs of the same tree have equal canonical forms.
-/// Throws std::invalid_argument if an operand or the root is not a valid earlier node.
-/// Example: `canonical(g) == canonical(canonical(g))`. Thread-safety: a pure function.
-inline graph canonical(const graph& g) {
-  detail::check_structure(g);
-  detail::graph_builder b;
-  std::vector<std::int32_t> done(g.nodes.size(), -1);
-  const std::int32_t root = detail::copy_canonical(g, g.root, b, done);
-  return std::move(b).finish(root);
-}
 
 /// Canonical, human-readable text of a graph: arguments as `a0:float`, constants exactly with
 /// their type (`0.5:double`, `-3:int32`, `true:bool`, `nan(0x7ff8000000000000):double`), casts as

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "detail/graph_builder.hpp"
 #include "detail/typing.hpp"
@@ -71,6 +72,19 @@ std::int32_t lower(graph_builder& b, const ternary<Op, A, B, C>& e) {
 
 }  // namespace detail
 
+/// The graph reduced to its canonical form: only nodes the root depends on, identical nodes
+/// merged, in post-order (operands left to right), root last. `to_graph` already returns this
+/// form; two graphs of the same tree have equal canonical forms.
+/// Throws std::invalid_argument if an operand or the root is not a valid earlier node.
+/// Example: `canonical(g) == canonical(canonical(g))`. Thread-safety: a pure function.
+inline graph canonical(const graph& g) {
+  detail::check_structure(g);
+  detail::graph_builder b;
+  std::vector<std::int32_t> done(g.nodes.size(), -1);
+  const std::int32_t root = detail::copy_canonical(g, g.root, b, done);
+  return std::move(b).finish(root);
+}
+
 /// The explicitly typed graph of an expression (or of a plain number: a one-constant graph).
 /// Inserts the `cast` nodes C++'s implicit conversions imply (a cast of a literal is folded into
 /// a constant of the target type), and merges identical nodes, so `a * a` reads argument 0 once.
@@ -82,7 +96,8 @@ template <class E>
 graph to_graph(const E& e) {
   detail::graph_builder b;
   const std::int32_t root = detail::lower(b, detail::as_expression(e));
-  return std::move(b).finish(root);
+  // Folding a literal's conversion leaves the unconverted literal behind; canonical() drops it.
+  return canonical(std::move(b).finish(root));
 }
 
 }  // namespace parjit::expr

@@ -4,8 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "../graph.hpp"
 #include "scalar.hpp"
@@ -83,5 +86,47 @@ class graph_builder {
   graph g_;
   std::unordered_map<node, std::int32_t, node_hash> index_;
 };
+
+// Structural checks every walk over a graph needs before indexing with its operands.
+inline void check_structure(const graph& g) {
+  const auto n = static_cast<std::int32_t>(g.nodes.size());
+  if (g.root < 0 || g.root >= n) {
+    throw std::invalid_argument("parjit::expr: graph root " + std::to_string(g.root) +
+                                " is not a node index (the graph has " + std::to_string(n) +
+                                " nodes)");
+  }
+  for (std::int32_t i = 0; i < n; ++i) {
+    const node& x = g.nodes[static_cast<std::size_t>(i)];
+    if (static_cast<int>(x.code) >= op_count) {
+      throw std::invalid_argument("parjit::expr: node " + std::to_string(i) +
+                                  " has an unknown op code " +
+                                  std::to_string(static_cast<int>(x.code)));
+    }
+    for (int k = 0; k < arity(x.code); ++k) {
+      if (x.operand[k] < 0 || x.operand[k] >= i) {
+        throw std::invalid_argument(
+            "parjit::expr: node " + std::to_string(i) + " (" + std::string(name_of(x.code)) +
+            ") has operand " + std::to_string(k) + " = " + std::to_string(x.operand[k]) +
+            ", which is not an earlier node");
+      }
+    }
+  }
+}
+
+inline std::int32_t copy_canonical(const graph& g, std::int32_t i, graph_builder& b,
+                                   std::vector<std::int32_t>& done) {
+  auto& slot = done[static_cast<std::size_t>(i)];
+  if (slot >= 0) return slot;
+  node n = g.nodes[static_cast<std::size_t>(i)];
+  for (int k = 0; k < 3; ++k) {
+    if (k < arity(n.code)) {
+      n.operand[k] = copy_canonical(g, n.operand[k], b, done);
+    } else {
+      n.operand[k] = -1;  // unused slots do not distinguish graphs
+    }
+  }
+  slot = b.add(n);
+  return slot;
+}
 
 }  // namespace parjit::expr::detail

@@ -1,0 +1,203 @@
+// Seeded random generators for property tests of the expression layer and the JIT: valid,
+// explicitly typed graphs that use every op, and element values rich in edge cases.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <span>
+#include <vector>
+
+#include <parjit/expr/detail/graph_builder.hpp>
+#include <parjit/expr/detail/scalar.hpp>
+#include <parjit/expr/evaluate.hpp>
+#include <parjit/expr/graph.hpp>
+
+namespace parjit::test {
+
+namespace detail {
+
+inline bool chance(std::mt19937_64& rng, double p) {
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng) < p;
+}
+
+template <class T>
+T pick(std::mt19937_64& rng, std::initializer_list<T> xs) {
+  const auto i = std::uniform_int_distribution<std::size_t>(0, xs.size() - 1)(rng);
+  return *(xs.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+template <class T>
+T random_element(std::mt19937_64& rng, double edge_rate) {
+  using lim = std::numeric_limits<T>;
+  if constexpr (std::is_same_v<T, bool>) {
+    return chance(rng, 0.5);
+  } else if constexpr (std::is_integral_v<T>) {
+    if (chance(rng, edge_rate)) {
+      return pick<T>(rng, {T(0), T(1), T(-1), lim::min(), lim::max(), T(lim::min() + 1),
+                           T(lim::max() - 1), T(2), T(-2)});
+    }
+    if (chance(rng, 0.5)) {  // small values, where most arithmetic stays in range
+      if constexpr (std::is_signed_v<T>) {
+        return static_cast<T>(std::uniform_int_distribution<int>(-100, 100)(rng));
+      } else {
+        return static_cast<T>(std::uniform_int_distribution<int>(0, 200)(rng));
+      }
+    }
+    return static_cast<T>(rng());  // any bit pattern (modular conversion)
+  } else {
+    if (chance(rng, edge_rate)) {
+      return pick<T>(rng, {T(0), T(-0.0), T(1), T(-1), T(0.5), T(-0.5), T(2.5), T(-2.5),
+                           lim::min(), lim::denorm_min(), -lim::denorm_min(), lim::max(),
+                           lim::lowest(), lim::infinity(), -lim::infinity(), lim::quiet_NaN(),
+                           T(2147483648.0), T(-2147483649.0), T(9223372036854775808.0),
+                           T(18446744073709551616.0), T(255.5), T(-128.5)});
+    }
+    if (chance(rng, 0.5)) return static_cast<T>(std::uniform_real_distribution<double>(-100, 100)(rng));
+    const double m = std::uniform_real_distribution<double>(0.5, 1.0)(rng);
+    const int e = std::uniform_int_distribution<int>(-40, 70)(rng);
+    return static_cast<T>((chance(rng, 0.5) ? -m : m) * std::ldexp(1.0, e));
+  }
+}
+
+class graph_generator {
+ public:
+  graph_generator(std::mt19937_64& rng, std::span<const expr::scalar_kind> arg_types)
+      : rng_(rng), args_(arg_types.begin(), arg_types.end()) {}
+
+  std::int32_t make(int depth, expr::scalar_kind want) {
+    using expr::op;
+    using expr::scalar_kind;
+    if (depth <= 0 || chance(rng_, 0.2)) return leaf(depth, want);
+    std::vector<op> choices = {op::cast, op::select, op::min, op::max, op::clamp};
+    const bool arith = expr::promote(want) == want;
+    if (want == scalar_kind::boolean) {
+      for (op o : {op::eq, op::ne, op::lt, op::le, op::gt, op::ge, op::logical_and,
+                   op::logical_or, op::logical_not}) {
+        choices.push_back(o);
+      }
+    }
+    if (arith) {
+      for (op o : {op::add, op::sub, op::mul, op::div, op::neg}) choices.push_back(o);
+    }
+    if (arith && expr::is_integral(want)) choices.push_back(op::mod);
+    if (want == scalar_kind::i32 || want == scalar_kind::i64 || expr::is_floating(want)) {
+      choices.push_back(op::abs);
+    }
+    if (expr::is_floating(want)) {
+      for (op o : {op::sqrt, op::exp, op::log, op::log2, op::log10, op::sin, op::cos, op::tan,
+                   op::tanh, op::floor, op::ceil, op::round, op::pow, op::fma}) {
+        choices.push_back(o);
+      }
+    }
+    const op o = choices[std::uniform_int_distribution<std::size_t>(0, choices.size() - 1)(rng_)];
+    switch (o) {
+      case op::cast: {
+        const auto from = random_kind();
+        return b_.add(op::cast, want, make(depth - 1, from));
+      }
+      case op::eq: case op::ne: case op::lt: case op::le: case op::gt: case op::ge: {
+        const auto t = pick(rng_, {scalar_kind::i32, scalar_kind::u32, scalar_kind::i64,
+                                   scalar_kind::u64, scalar_kind::f32, scalar_kind::f64});
+        const auto l = make(depth - 1, t);
+        return b_.add(o, want, l, make(depth - 1, t));
+      }
+      case op::logical_not:
+        return b_.add(o, want, make(depth - 1, want));
+      case op::select: {
+        const auto c = make(depth - 1, scalar_kind::boolean);
+        const auto x = make(depth - 1, want);
+        return b_.add(o, want, c, x, make(depth - 1, want));
+      }
+      default: break;
+    }
+    const int n = expr::arity(o);
+    std::int32_t x[3] = {-1, -1, -1};
+    for (int k = 0; k < n; ++k) x[k] = make(depth - 1, want);
+    return b_.add(o, want, x[0], x[1], x[2]);
+  }
+
+  expr::graph finish(std::int32_t root) && { return std::move(b_).finish(root); }
+
+  expr::scalar_kind random_kind() {
+    return static_cast<expr::scalar_kind>(
+        std::uniform_int_distribution<int>(0, expr::scalar_kind_count - 1)(rng_));
+  }
+
+ private:
+  std::int32_t argument(std::size_t i) {
+    expr::node n;
+    n.code = expr::op::argument;
+    n.type = args_[i];
+    n.index = static_cast<std::int32_t>(i);
+    return b_.add(n);
+  }
+
+  std::int32_t leaf(int depth, expr::scalar_kind want) {
+    if (!args_.empty() && chance(rng_, 0.7)) {
+      std::vector<std::size_t> same;
+      for (std::size_t i = 0; i < args_.size(); ++i) {
+        if (args_[i] == want) same.push_back(i);
+      }
+      if (!same.empty() && chance(rng_, 0.8)) {
+        return argument(same[std::uniform_int_distribution<std::size_t>(0, same.size() - 1)(rng_)]);
+      }
+      if (depth > 0) {  // a cast costs one level of depth
+        const auto i = std::uniform_int_distribution<std::size_t>(0, args_.size() - 1)(rng_);
+        return b_.add(expr::op::cast, want, argument(i));
+      }
+    }
+    return b_.add(constant(want));
+  }
+
+  expr::node constant(expr::scalar_kind k) {
+    return expr::detail::with_type(k, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      return expr::node::make_constant(random_element<T>(rng_, 0.3));
+    });
+  }
+
+  std::mt19937_64& rng_;
+  std::vector<expr::scalar_kind> args_;
+  expr::detail::graph_builder b_;
+};
+
+}  // namespace detail
+
+/// A random valid graph over arguments of the given types (argument i has type arg_types[i]),
+/// of depth at most max_depth (leaves have depth 0), with a random result type. Over many calls
+/// every op appears, including casts of constants and ops on every type the graph allows;
+/// identical subtrees are merged. Deterministic for a given rng state.
+/// Example: `std::mt19937_64 rng{42}; auto g = random_graph(rng, 5, types);`
+/// Thread-safety: uses only rng (one rng per thread).
+inline expr::graph random_graph(std::mt19937_64& rng, int max_depth,
+                                std::span<const expr::scalar_kind> arg_types) {
+  detail::graph_generator gen(rng, arg_types);
+  const auto want = gen.random_kind();
+  const auto root = gen.make(max_depth, want);
+  return std::move(gen).finish(root);
+}
+
+/// A random value of kind k; with probability edge_rate an edge case (0, -0, ±1, min, max,
+/// NaN, ±inf, denormals, halfway cases, integer-range limits as floats), else a small or an
+/// arbitrary value. Example: `value v = random_value(rng, scalar_kind::f32);`
+inline expr::value random_value(std::mt19937_64& rng, expr::scalar_kind k,
+                                double edge_rate = 0.25) {
+  return expr::detail::with_type(k, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    return expr::value::of<T>(detail::random_element<T>(rng, edge_rate));
+  });
+}
+
+/// One random value per argument type (see random_value).
+inline std::vector<expr::value> random_values(std::mt19937_64& rng,
+                                              std::span<const expr::scalar_kind> arg_types,
+                                              double edge_rate = 0.25) {
+  std::vector<expr::value> out;
+  out.reserve(arg_types.size());
+  for (const auto k : arg_types) out.push_back(random_value(rng, k, edge_rate));
+  return out;
+}
+
+}  // namespace parjit::test
