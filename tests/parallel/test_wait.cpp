@@ -1,0 +1,111 @@
+// Tests of as_completed and wait: completion order, duplicates, timeouts, return_when.
+#include <parjit/parallel/executor.hpp>
+#include <parjit/parallel/wait.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <latch>
+#include <list>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+TEST_CASE("as_completed: yields in completion order, each future once", "[parallel][wait]") {
+  parjit::thread_executor pool{4};
+  std::vector<parjit::future<int>> fs;
+  // Later items finish first.
+  for (int i = 0; i < 4; ++i)
+    fs.push_back(pool.submit([i] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(40 * (4 - i)));
+      return i;
+    }));
+  fs.push_back(fs[0]);  // a duplicate is returned once
+  std::vector<int> order;
+  for (auto& f : parjit::as_completed(fs)) order.push_back(f.get());
+  REQUIRE(order == std::vector<int>{3, 2, 1, 0});
+}
+
+TEST_CASE("as_completed: is lazy, takes any range, and times out", "[parallel][wait]") {
+  parjit::arena_executor pool{1};
+  std::latch go{1};
+  std::list<parjit::future<int>> fs;  // not a vector
+  fs.push_back(pool.submit([] { return 1; }));
+  fs.push_back(pool.submit([&] {
+    go.wait();
+    return 2;
+  }));
+  auto completed = parjit::as_completed(fs, 50ms);
+  auto it = completed.begin();
+  REQUIRE(it->get() == 1);
+  ++it;
+  REQUIRE_THROWS_AS(*it, parjit::timeout_error);
+  go.count_down();
+  REQUIRE_THROWS_AS(parjit::as_completed(fs, -1s), std::invalid_argument);
+  int n = 0;
+  for (auto& f : parjit::as_completed(fs)) n += f.get();
+  REQUIRE(n == 3);
+}
+
+TEST_CASE("wait: first_completed, first_exception and all_completed", "[parallel][wait]") {
+  parjit::thread_executor pool{4};
+  std::latch slow{1};
+  std::vector<parjit::future<int>> fs;
+  fs.push_back(pool.submit([&] {
+    slow.wait();
+    return 0;
+  }));
+  fs.push_back(pool.submit([] { return 1; }));
+  fs.push_back(pool.submit([]() -> int {
+    std::this_thread::sleep_for(20ms);
+    throw std::runtime_error("boom");
+  }));
+
+  auto [done1, pending1] = parjit::wait(fs, parjit::return_when::first_completed);
+  REQUIRE(!done1.empty());
+  REQUIRE(done1.size() + pending1.size() == 3);
+
+  auto r = parjit::wait(fs, parjit::return_when::first_exception, 5s);
+  REQUIRE(r.pending.size() == 1);  // the slow one
+  REQUIRE(r.done.size() == 2);
+  REQUIRE(r.pending[0] == fs[0]);
+
+  auto timed = parjit::wait(fs, parjit::return_when::all_completed, 30ms);
+  REQUIRE(timed.pending.size() == 1);
+
+  slow.count_down();
+  auto all = parjit::wait(fs);
+  REQUIRE(all.done.size() == 3);
+  REQUIRE(all.pending.empty());
+  REQUIRE_THROWS_AS(parjit::wait(fs, parjit::return_when::all_completed, -5ms),
+                    std::invalid_argument);
+}
+
+TEST_CASE("wait: an empty set and already-done futures return at once", "[parallel][wait]") {
+  std::vector<parjit::future<int>> none;
+  auto r = parjit::wait(none, parjit::return_when::first_completed);
+  REQUIRE(r.done.empty());
+  REQUIRE(r.pending.empty());
+  parjit::arena_executor pool{1};
+  auto f = pool.submit([] { return 1; });
+  f.wait();
+  auto r2 = parjit::wait(std::vector{f, f}, parjit::return_when::first_exception);
+  REQUIRE(r2.done.size() == 1);
+}
+
+TEST_CASE("wait: as_completed inside a task of a one-slot arena does not deadlock",
+          "[parallel][wait]") {
+  parjit::arena_executor pool{1};
+  auto outer = pool.submit([&] {
+    std::vector<parjit::future<int>> inner;
+    for (int i = 0; i < 10; ++i) inner.push_back(pool.submit([i] { return i; }));
+    int sum = 0;
+    for (auto& f : parjit::as_completed(inner)) sum += f.get();
+    auto [done, pending] = parjit::wait(inner);
+    return sum + static_cast<int>(pending.size());
+  });
+  REQUIRE(outer.wait_for(20s) == std::future_status::ready);
+  REQUIRE(outer.get() == 45);
+}
