@@ -19,9 +19,10 @@ enum class op : std::uint8_t {
   // unary
   neg,          ///< -a
   logical_not,  ///< !a (operand bool)
-  cast,         ///< static_cast to `type`; float -> integer saturates, NaN -> 0
+  cast,         ///< static_cast to `type`; float -> integer saturates, NaN -> 0; -> bool is != 0
   sqrt, exp, log, log2, log10, sin, cos, tan, tanh,
-  abs,  ///< integer abs wraps for the minimum value, as two's complement
+  abs,  ///< integer abs wraps for the minimum value, as two's complement (int32/int64/float/double
+        ///< only: to_graph emits no abs on unsigned types, where it is the identity)
   floor, ceil, round,
   // binary
   add, sub, mul,
@@ -30,7 +31,7 @@ enum class op : std::uint8_t {
   eq, ne, lt, le, gt, ge,  ///< result bool; floating compares are ordered except ne
   logical_and, logical_or,  ///< operands bool, no short-circuit (no side effects to skip)
   pow,
-  min,  ///< std::min: (b < a) ? b : a
+  min,  ///< std::min: (b < a) ? b : a (any type; bool and unsigned compare unsigned)
   max,  ///< std::max: (a < b) ? b : a
   // ternary
   select,  ///< operand[0] bool ? operand[1] : operand[2]
@@ -63,6 +64,8 @@ constexpr int arity(op o) noexcept {
 /// min/max/clamp/fma and select's branches already have one common type (the conversions C++
 /// would apply are `cast` nodes); `logical_*`, `logical_not` and select's condition take bool;
 /// math functions take and return a floating type. Operands refer to earlier nodes.
+/// Arithmetic and comparisons only ever see int32/uint32/int64/uint64/float/double operands
+/// (C++ promotes narrower types first); `validate` (evaluate.hpp) spells out every rule.
 struct node {
   op code = op::constant;
   scalar_kind type = scalar_kind::f64;  ///< type of this node's value

@@ -134,6 +134,7 @@ struct constant {
 };
 
 /// `Op` applied to one operand: `-e`, `!e`, `sqrt(e)`, ... `value_type` is C++'s result type.
+/// Example: `sqrt(arg<0, int>{})` is `unary<ops::sqrt, arg<0, int>>` with value_type double.
 /// Thread-safety: a value type.
 template <class Op, class E>
 struct unary {
@@ -142,6 +143,7 @@ struct unary {
 };
 
 /// `Op` applied to two operands: arithmetic, comparisons, `&&`, `||`, `pow`, `min`, `max`.
+/// Example: `arg<0, float>{} * 2` is `binary<ops::mul, arg<0, float>, constant<int>>`.
 /// Thread-safety: a value type.
 template <class Op, class L, class R>
 struct binary {
@@ -152,6 +154,7 @@ struct binary {
 };
 
 /// `Op` applied to three operands: `select(c, a, b)`, `fma(a, b, c)`, `clamp(x, lo, hi)`.
+/// Example: `select(x > 0, x, 0)` with float x is a ternary<ops::select, ...> of value_type float.
 /// Thread-safety: a value type.
 template <class Op, class A, class B, class C>
 struct ternary {
@@ -163,6 +166,7 @@ struct ternary {
 };
 
 /// `cast<T>(e)`: the operand converted to T (float -> integer saturates, NaN -> 0).
+/// Example: `cast<std::uint8_t>(x)` is `cast_node<std::uint8_t, decltype(x)>`.
 /// Thread-safety: a value type.
 template <element T, class E>
 struct cast_node {
