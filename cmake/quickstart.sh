@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-demo}
 
-packages=(cmake ninja-build g++ lld libtbb-dev llvm-19-dev catch2 libbenchmark-dev)
+packages=(cmake ninja-build g++ lld libtbb-dev llvm-19-dev catch2 libbenchmark-dev
+          libopenmpi-dev openmpi-bin
+          python3-numpy python3-numexpr python3-numba python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
