@@ -182,7 +182,7 @@ class reduction {
       return r;
     }
     std::vector<A> partial(static_cast<std::size_t>(chunks));
-    detail::run_chunks(ex, chunks, 1, [&](std::int64_t b, std::int64_t e) {
+    detail::run_chunks(ex, chunks, 1, 1, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t c = b; c < e; ++c) chunk(c, &partial[static_cast<std::size_t>(c)]);
     });
     A r = partial[0];

@@ -97,7 +97,8 @@ class vectorized {
         &detail::signature_key<kernel_kind::elementwise, O, In...>::tag,
         [&] { return detail::compile_for<kernel_kind::elementwise, O, F, In...>(f_, opts_); });
     O* data = out.data;
-    detail::run_chunks(ex, static_cast<std::int64_t>(out.size), detail::parallel_grain,
+    detail::run_chunks(ex, static_cast<std::int64_t>(out.size), detail::parallel_block,
+                       detail::parallel_grain,
                        [&](std::int64_t b, std::int64_t e) { fn(b, e, data, ptrs); });
   }
 

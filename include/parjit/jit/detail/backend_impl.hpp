@@ -324,18 +324,33 @@ class lowering {
     return b_.CreateUnaryIntrinsic(id, x);
   }
 
-  llvm::Value* call_libm(const char* f64_name, const char* f32_name, llvm::Value* x) {
-    const bool f32 = x->getType()->isFloatTy();
-    llvm::FunctionType* ft = llvm::FunctionType::get(x->getType(), {x->getType()}, false);
+  // A call to the C library's function, as C++ makes it. `exact`: marked nobuiltin, so LLVM
+  // neither constant-folds it (its folder computes float functions in double, which can differ
+  // from glibc's float function in the last bit) nor rewrites it (pow(x, -1) -> 1 / x).
+  llvm::Value* call_libm(const char* f64_name, const char* f32_name,
+                         std::initializer_list<llvm::Value*> xs, bool exact) {
+    llvm::Type* t = (*xs.begin())->getType();
+    const bool f32 = t->isFloatTy();
+    std::vector<llvm::Type*> params(xs.size(), t);
+    llvm::FunctionType* ft = llvm::FunctionType::get(t, params, false);
     llvm::FunctionCallee callee = m_.getOrInsertFunction(f32 ? f32_name : f64_name, ft);
     if (auto* f = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
       f->setDoesNotAccessMemory();  // as -fno-math-errno: lets the vectoriser use libmvec
       f->setDoesNotThrow();
       f->addFnAttr(llvm::Attribute::WillReturn);
     }
-    llvm::CallInst* c = b_.CreateCall(callee, {x});
+    llvm::CallInst* c = b_.CreateCall(callee, xs);
     c->setDoesNotAccessMemory();
+    if (exact) c->addFnAttr(llvm::Attribute::NoBuiltin);
     return c;
+  }
+
+  // A transcendental: an intrinsic LLVM may vectorise through libmvec, or, without vector math,
+  // exactly the libm call C++ makes.
+  llvm::Value* transcendental(llvm::Intrinsic::ID id, const char* f64_name, const char* f32_name,
+                              llvm::Value* x) {
+    if (!opts_.vector_math) return call_libm(f64_name, f32_name, {x}, true);
+    return call_math(id, x);
   }
 
   llvm::Value* compare(op code, llvm::Value* x, llvm::Value* y, scalar_kind k) {
@@ -408,14 +423,14 @@ class lowering {
         expect(fp, k, n, "math functions take a floating operand (cast integers first)");
         switch (n.code) {
           case op::sqrt: return call_math(llvm::Intrinsic::sqrt, a[0]);
-          case op::exp: return call_math(llvm::Intrinsic::exp, a[0]);
-          case op::log: return call_math(llvm::Intrinsic::log, a[0]);
-          case op::log2: return call_math(llvm::Intrinsic::log2, a[0]);
-          case op::log10: return call_math(llvm::Intrinsic::log10, a[0]);
-          case op::sin: return call_math(llvm::Intrinsic::sin, a[0]);
-          case op::cos: return call_math(llvm::Intrinsic::cos, a[0]);
-          case op::tan: return call_math(llvm::Intrinsic::tan, a[0]);
-          case op::tanh: return call_libm("tanh", "tanhf", a[0]);
+          case op::exp: return transcendental(llvm::Intrinsic::exp, "exp", "expf", a[0]);
+          case op::log: return transcendental(llvm::Intrinsic::log, "log", "logf", a[0]);
+          case op::log2: return transcendental(llvm::Intrinsic::log2, "log2", "log2f", a[0]);
+          case op::log10: return transcendental(llvm::Intrinsic::log10, "log10", "log10f", a[0]);
+          case op::sin: return transcendental(llvm::Intrinsic::sin, "sin", "sinf", a[0]);
+          case op::cos: return transcendental(llvm::Intrinsic::cos, "cos", "cosf", a[0]);
+          case op::tan: return transcendental(llvm::Intrinsic::tan, "tan", "tanf", a[0]);
+          case op::tanh: return call_libm("tanh", "tanhf", {a[0]}, !opts_.vector_math);
           case op::floor: return call_math(llvm::Intrinsic::floor, a[0]);
           case op::ceil: return call_math(llvm::Intrinsic::ceil, a[0]);
           default: return call_math(llvm::Intrinsic::round, a[0]);
@@ -474,6 +489,7 @@ class lowering {
       case op::pow:
         same_operands(2);
         expect(fp, k, n, "pow takes floating operands");
+        if (!opts_.vector_math) return call_libm("pow", "powf", {a[0], a[1]}, true);
         return b_.CreateBinaryIntrinsic(llvm::Intrinsic::pow, a[0], a[1]);
       case op::min:  // std::min: (b < a) ? b : a
         same_operands(2);

@@ -3,6 +3,7 @@
 // and running a compiled loop serially or in chunks on an arena.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -274,18 +275,30 @@ compiled_kernel compile_for(const F& f, const options& opts) {
   return jit::compile(g, sig, opts);
 }
 
-// Elements per parallel chunk of an elementwise loop, and below which `par` runs serially.
+// Parallel chunks of an elementwise loop start at multiples of `parallel_block` elements, a
+// multiple of every vector-loop step, so each element takes the same path (vector body, vector
+// epilogue or scalar tail, which may differ in the last bit for libmvec functions) as in a
+// serial call: par and serial results are identical. A chunk has at least `parallel_grain`
+// elements; smaller loops run on the calling thread.
+inline constexpr std::int64_t parallel_block = 4096;
 inline constexpr std::int64_t parallel_grain = 16384;
 
+// Runs body(begin, end) over [0, n): serially without an executor, else in chunks of whole
+// blocks of `block` elements (at least `grain` elements each) on the executor's arena.
 template <class Body>
-void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t grain, Body&& body) {
+void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
+                std::int64_t grain, Body&& body) {
   if (ex == nullptr || n <= grain) {
     body(std::int64_t{0}, n);
     return;
   }
+  const std::int64_t blocks = (n + block - 1) / block;
+  const std::int64_t grain_blocks = std::max<std::int64_t>(1, grain / block);
   ex->arena().execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, n, grain),
-                      [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, blocks, grain_blocks),
+                      [&](const tbb::blocked_range<std::int64_t>& r) {
+                        body(r.begin() * block, std::min(n, r.end() * block));
+                      });
   });
 }
 

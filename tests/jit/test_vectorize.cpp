@@ -1,0 +1,278 @@
+// jit::vectorize: hand-written kernels against the reference evaluator over element types, mixes
+// and sizes; call forms, runtime scalars, in place, size and overlap errors, par == serial.
+#include "jit_support.hpp"
+
+#include <array>
+#include <climits>
+#include <span>
+
+using namespace parjit::jit_test;
+namespace expr = parjit::expr;
+namespace jit = parjit::jit;
+
+namespace {
+constexpr std::uint64_t transcendental_ulps = 8;  // libmvec vs scalar libm (glibc: <= 4 each)
+}
+
+TEST_CASE("vectorize: the benchmark kernels K1-K6 match the reference at every size", "[jit]") {
+  const std::initializer_list<std::size_t> sizes = {0, 1, 7, 8, 9, 1000, large_size};
+  SECTION("K1 hypot") {
+    check_kernel<float, float, float>([](auto a, auto b) { return jit::sqrt(a * a + b * b); },
+                                      sizes, 1);
+  }
+  SECTION("K2 polynomial (double constants promote)") {
+    check_kernel<float, float>([](auto a) { return ((a * 0.5 + 1.5) * a - 2) * a + 3; }, sizes, 2);
+  }
+  SECTION("K3 exp * sin within the ulp bound") {
+    check_kernel<float, float, float>([](auto a, auto b) { return jit::exp(-a * a) * jit::sin(b); },
+                                      sizes, 3, {}, transcendental_ulps);
+  }
+  SECTION("K3 exp * sin without vector math is exact") {
+    check_kernel<float, float, float>([](auto a, auto b) { return jit::exp(-a * a) * jit::sin(b); },
+                                      {0, 9, 1000}, 3, {.vector_math = false});
+  }
+  SECTION("K5 select") {
+    check_kernel<float, float, float>([](auto a, auto b) { return jit::select(a > 0, a * b, -a); },
+                                      sizes, 5);
+  }
+  SECTION("K6 uint8 RGB to float grey") {
+    check_kernel<float, std::uint8_t, std::uint8_t, std::uint8_t>(
+        [](auto r, auto g, auto b) { return (0.299f * r + 0.587f * g + 0.114f * b) / 255.0f; },
+        sizes, 6);
+  }
+}
+
+TEST_CASE("vectorize: 30+ hand-written kernels match the reference", "[jit]") {
+  const std::initializer_list<std::size_t> sizes = {0, 1, 7, 8, 9, 1000};
+  using i8 = std::int8_t;
+  using u8 = std::uint8_t;
+  using i16 = std::int16_t;
+  using u16 = std::uint16_t;
+  using i32 = std::int32_t;
+  using u32 = std::uint32_t;
+  using i64 = std::int64_t;
+  using u64 = std::uint64_t;
+  std::uint64_t seed = 100;
+  // arithmetic and C++'s conversions
+  check_kernel<double, double, double>([](auto a, auto b) { return a * b + a - b / a; }, sizes, ++seed);
+  check_kernel<float, float, double>([](auto a, auto b) { return a * b; }, sizes, ++seed);
+  check_kernel<i32, i8, u8>([](auto a, auto b) { return a * b - a; }, sizes, ++seed);
+  check_kernel<i64, i16, u16>([](auto a, auto b) { return (a + b) * (a - b); }, sizes, ++seed);
+  check_kernel<u32, i32, u32>([](auto a, auto b) { return a + b; }, sizes, ++seed);
+  check_kernel<i64, i64, u32>([](auto a, auto b) { return a * b; }, sizes, ++seed);
+  check_kernel<u64, u64, i8>([](auto a, auto b) { return a - b; }, sizes, ++seed);
+  check_kernel<i32, bool, bool>([](auto a, auto b) { return a + b; }, sizes, ++seed);
+  check_kernel<float, bool, float>([](auto m, auto x) { return m * x; }, sizes, ++seed);
+  // integer division and remainder, including by zero and INT_MIN / -1
+  check_kernel<i32, i32, i32>([](auto a, auto b) { return a / b; }, sizes, ++seed);
+  check_kernel<i32, i32, i32>([](auto a, auto b) { return a % b; }, sizes, ++seed);
+  check_kernel<i64, i64, i64>([](auto a, auto b) { return a / b + a % b; }, sizes, ++seed);
+  check_kernel<u64, u64, u64>([](auto a, auto b) { return a / b + a % b; }, sizes, ++seed);
+  check_kernel<u32, u8, u32>([](auto a, auto b) { return a / b; }, sizes, ++seed);
+  // comparisons, logic, select
+  check_kernel<bool, float, float>([](auto a, auto b) { return a < b || a != a; }, sizes, ++seed);
+  check_kernel<bool, double, double>([](auto a, auto b) { return (a >= b) && !(a == b); }, sizes, ++seed);
+  check_kernel<bool, i32, u32>([](auto a, auto b) { return a <= b; }, sizes, ++seed);
+  check_kernel<u8, i16, u8>([](auto a, auto b) { return jit::select(a > 3, a, b); }, sizes, ++seed);
+  check_kernel<float, bool, float>([](auto c, auto x) { return jit::select(c, x, -x); }, sizes, ++seed);
+  // min / max / clamp with std semantics (NaN order matters)
+  check_kernel<float, float, float>([](auto a, auto b) { return jit::min(a, b) + jit::max(b, a); }, sizes, ++seed);
+  check_kernel<double, double>([](auto x) { return jit::clamp(x, -1.0, 1.0); }, sizes, ++seed);
+  check_kernel<i16, i16, i16>([](auto a, auto b) { return jit::min(a, b); }, sizes, ++seed);
+  check_kernel<u64, u64, u64>([](auto a, auto b) { return jit::max(a, b); }, sizes, ++seed);
+  // casts: saturating float -> int, -> bool is != 0
+  check_kernel<u8, float>([](auto x) { return x * 255.0f; }, sizes, ++seed);
+  check_kernel<i32, double>([](auto x) { return jit::cast<std::int32_t>(x); }, sizes, ++seed);
+  check_kernel<u64, float>([](auto x) { return jit::cast<std::uint64_t>(x); }, sizes, ++seed);
+  check_kernel<bool, double>([](auto x) { return jit::cast<bool>(x); }, sizes, ++seed);
+  check_kernel<i8, i64>([](auto x) { return jit::cast<std::int8_t>(x); }, sizes, ++seed);
+  check_kernel<float, u64>([](auto x) { return jit::cast<float>(x); }, sizes, ++seed);
+  check_kernel<double, i64>([](auto x) { return x * 0.5; }, sizes, ++seed);
+  // neg, abs (wrapping for INT_MIN), rounding functions, fma, sqrt
+  check_kernel<i32, i32>([](auto x) { return -jit::abs(x); }, sizes, ++seed);
+  check_kernel<i64, i64>([](auto x) { return jit::abs(x); }, sizes, ++seed);
+  check_kernel<float, float>([](auto x) { return jit::abs(x) - x; }, sizes, ++seed);
+  check_kernel<double, double>([](auto x) { return jit::floor(x) + jit::ceil(x) * jit::round(x); }, sizes, ++seed);
+  check_kernel<float, float, float, float>([](auto a, auto b, auto c) { return jit::fma(a, b, c); }, sizes, ++seed);
+  check_kernel<double, double, double>([](auto a, auto b) { return jit::sqrt(a) / b; }, sizes, ++seed);
+  check_kernel<double, i32>([](auto x) { return jit::sqrt(x); }, sizes, ++seed);
+  // transcendentals: exact without vector math; with it, each function is within the bound
+  // (single functions and products: a sum of two could cancel and magnify an ulp)
+  for (const bool vm : {false, true}) {
+    const jit::options o{.vector_math = vm};
+    const std::uint64_t u = vm ? transcendental_ulps : 0;
+    check_kernel<float, float>([](auto x) { return jit::exp(x); }, sizes, ++seed, o, u);
+    check_kernel<double, double>([](auto x) { return jit::exp(x); }, sizes, ++seed, o, u);
+    check_kernel<float, float>([](auto x) { return jit::log(x); }, sizes, ++seed, o, u);
+    check_kernel<double, double>([](auto x) { return jit::log(x); }, sizes, ++seed, o, u);
+    check_kernel<float, float>([](auto x) { return jit::sin(x) * jit::cos(x); }, sizes, ++seed, o,
+                               u);
+    check_kernel<double, double>([](auto x) { return jit::sin(x); }, sizes, ++seed, o, u);
+    check_kernel<double, double>([](auto x) { return jit::cos(x); }, sizes, ++seed, o, u);
+    check_kernel<float, float>([](auto x) { return jit::tan(x); }, sizes, ++seed, o, u);
+    check_kernel<double, double>([](auto x) { return jit::tanh(x); }, sizes, ++seed, o, u);
+    check_kernel<float, float>([](auto x) { return jit::tanh(x); }, sizes, ++seed, o, u);
+    check_kernel<float, float>([](auto x) { return jit::log2(x); }, sizes, ++seed, o, u);
+    check_kernel<double, double>([](auto x) { return jit::log10(x); }, sizes, ++seed, o, u);
+    check_kernel<float, float, float>([](auto x, auto y) { return jit::pow(x, y); }, sizes, ++seed,
+                                      o, u);
+    check_kernel<double, double, double>([](auto x, auto y) { return jit::pow(x, y); }, sizes,
+                                         ++seed, o, u);
+  }
+}
+
+TEST_CASE("vectorize: one generic kernel over every element type and pair", "[jit]") {
+  const std::initializer_list<std::size_t> sizes = {9, 100};
+  std::uint64_t seed = 500;
+  parjit::test::for_each_type([&]<class T>() {
+    check_kernel<T, T, T>([](auto a, auto b) { return jit::select(a < b, b, a); }, sizes, ++seed);
+    check_kernel<double, T, T>([](auto a, auto b) { return a * b + a; }, sizes, ++seed);
+    check_kernel<T, T>([](auto a) { return -a; }, sizes, ++seed);
+    check_kernel<bool, T, T>([](auto a, auto b) { return a != b; }, sizes, ++seed);
+  });
+  parjit::test::for_each_type([&]<class A>() {
+    parjit::test::for_each_type([&]<class B>() {
+      check_kernel<float, A, B>([](auto a, auto b) { return a - b; }, {9}, ++seed);
+    });
+  });
+}
+
+TEST_CASE("vectorize: scalars are runtime parameters and broadcast", "[jit]") {
+  std::vector<float> x{1, 2, 3, 4, 5, 6, 7, 8, 9}, out(9);
+  auto scale = jit::vectorize([](auto v, auto m, auto sd) { return (v - m) / sd; });
+  scale(out, x, 0.5f, 0.25f);
+  for (std::size_t i = 0; i < x.size(); ++i) CHECK(out[i] == (x[i] - 0.5f) / 0.25f);
+  scale(out, x, 1.5f, 2.0f);
+  for (std::size_t i = 0; i < x.size(); ++i) CHECK(out[i] == (x[i] - 1.5f) / 2.0f);
+  CHECK(scale.stats().specializations == 1);  // new values, same types: no recompile
+  CHECK(scale.stats().calls == 2);
+  scale(out, x, 1.0, 2.0);  // double scalars: a new signature
+  CHECK(scale.stats().specializations == 2);
+  for (std::size_t i = 0; i < x.size(); ++i) CHECK(out[i] == static_cast<float>((x[i] - 1.0) / 2.0));
+
+  SECTION("a runtime bool selects") {
+    auto pick = jit::vectorize([](auto c, auto a, auto b) { return jit::select(c, a, b); });
+    std::vector<int> a{1, 2, 3}, b{10, 20, 30}, o(3);
+    pick(o, true, a, b);
+    CHECK(o == std::vector<int>{1, 2, 3});
+    pick(o, false, a, b);
+    CHECK(o == std::vector<int>{10, 20, 30});
+    CHECK(pick.stats().specializations == 1);
+  }
+  SECTION("all-scalar and constant kernels fill out") {
+    auto add = jit::vectorize([](auto a, auto b) { return a + b; });
+    std::vector<double> o(1000);
+    add(o, 1.5, 2);
+    for (double v : o) CHECK(v == 3.5);
+    auto seven = jit::vectorize([] { return 7; });
+    std::vector<std::uint8_t> o8(77);
+    seven(o8);
+    for (auto v : o8) CHECK(v == 7);
+  }
+}
+
+TEST_CASE("vectorize: inputs may be any contiguous range or pointer + size", "[jit]") {
+  auto twice = jit::vectorize([](auto a, auto b) { return a + b; });
+  std::array<float, 5> a{1, 2, 3, 4, 5};
+  float b[5] = {10, 20, 30, 40, 50};
+  std::vector<float> o(5);
+  twice(o, a, b);
+  CHECK(o == std::vector<float>{11, 22, 33, 44, 55});
+  twice(std::span<float>(o), std::span<const float>(a), 1.0f);
+  CHECK(o == std::vector<float>{2, 3, 4, 5, 6});
+  twice(o.data(), o.size(), a.data(), a.size(), &b[0], 5);
+  CHECK(o == std::vector<float>{11, 22, 33, 44, 55});
+}
+
+TEST_CASE("vectorize: in place, size mismatch and overlap", "[jit]") {
+  auto k = jit::vectorize([](auto a, auto b) { return a * 2 + b; });
+  std::vector<double> a(1000), b(1000);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<double>(i);
+    b[i] = 0.5;
+  }
+  SECTION("out == input is fine") {
+    k(a, a, b);
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == 2.0 * static_cast<double>(i) + 0.5);
+    k(jit::par, b, a, b);
+    CHECK(b[3] == a[3] * 2 + 0.5);
+  }
+  SECTION("a size mismatch names the sizes and writes nothing") {
+    std::vector<double> out(1000, -1.0), short_b(999);
+    try {
+      k(out, a, short_b);
+      FAIL("no exception");
+    } catch (const std::invalid_argument& e) {
+      CHECK_THAT(e.what(), Catch::Contains("999") && Catch::Contains("1000"));
+    }
+    CHECK_THROWS_AS(k(jit::par, out, short_b, a), std::invalid_argument);
+    for (double v : out) CHECK(v == -1.0);
+  }
+  SECTION("a partial overlap is an error and writes nothing") {
+    const std::vector<double> saved = a;
+    std::span<double> shifted(a.data() + 1, 999);
+    std::span<const double> head(a.data(), 999);
+    CHECK_THROWS_AS(k(shifted, head, std::span<const double>(b.data(), 999)),
+                    std::invalid_argument);
+    CHECK(a == saved);
+    // the same bytes seen as another element type also overlap partly
+    auto to_int = jit::vectorize([](auto x) { return x; });
+    std::span<std::int32_t> as_int(reinterpret_cast<std::int32_t*>(a.data()), 1000);
+    CHECK_THROWS_AS(to_int(as_int, std::span<const double>(a.data(), 1000)), std::invalid_argument);
+    CHECK(a == saved);
+  }
+}
+
+TEST_CASE("vectorize: integer division by zero is defined and does not trap", "[jit]") {
+  auto div = jit::vectorize([](auto a, auto b) { return a / b; });
+  auto mod = jit::vectorize([](auto a, auto b) { return a % b; });
+  std::vector<std::int32_t> a{7, -7, INT_MIN, INT_MIN, 5}, b{0, 0, -1, 0, 2}, q(5), r(5);
+  div(q, a, b);
+  mod(r, a, b);
+  CHECK(q == std::vector<std::int32_t>{0, 0, INT_MIN, 0, 2});
+  CHECK(r == std::vector<std::int32_t>{0, 0, 0, 0, 1});
+  std::vector<std::uint64_t> ua{9, 9}, ub{0, 4}, uq(2);
+  div(uq, ua, ub);
+  CHECK(uq == std::vector<std::uint64_t>{0, 2});
+}
+
+TEST_CASE("vectorize: par and an arena give the serial result bit for bit", "[jit]") {
+  std::mt19937_64 rng(77);
+  const std::size_t n = large_size;
+  auto a = random_array<float>(rng, n), b = random_array<float>(rng, n);
+  std::vector<float> serial(n), par(n), pool_out(n);
+  auto k = jit::vectorize([](auto x, auto y) { return jit::exp(-x * x) * jit::sin(y) + x / y; });
+  k(serial, a, b);
+  k(jit::par, par, a, b);
+  parjit::arena_executor pool{2};
+  k(pool, pool_out, a, b);
+  CHECK(std::memcmp(serial.data(), par.data(), n * sizeof(float)) == 0);
+  CHECK(std::memcmp(serial.data(), pool_out.data(), n * sizeof(float)) == 0);
+  CHECK(k.stats().specializations == 1);  // serial and par share one specialisation
+  CHECK(k.stats().calls == 3);
+  check_kernel<double, double, std::int32_t>([](auto x, auto i) { return x * i - i / 3; },
+                                             {large_size}, 78, {}, 0, /*par=*/true);
+}
+
+TEST_CASE("vectorize: ir(), assembly() and fastmath", "[jit]") {
+  auto k = jit::vectorize([](auto a, auto b, auto c) { return a * b + c; });
+  CHECK(k.ir().empty());
+  std::vector<double> a(64, 1.0), o(64);
+  k(o, a, a, a);
+  const std::string ir = k.ir();
+  CHECK_THAT(ir, Catch::Contains("fmul") && Catch::Contains("fadd"));
+  CHECK_THAT(ir, !Catch::Contains("llvm.fma") && !Catch::Contains("fmuladd"));  // no contraction
+  CHECK_THAT(k.assembly(), Catch::Contains("vmul"));
+  auto fast = jit::vectorize([](auto a, auto b, auto c) { return a * b + c; },
+                             jit::options{.fastmath = true});
+  fast(o, a, a, a);
+  CHECK_THAT(fast.ir(), Catch::Contains("fast"));
+  CHECK(o[0] == 2.0);
+  auto e = jit::vectorize([](auto x) { return jit::exp(x); });
+  std::vector<float> f(100, 0.0f), fo(100);
+  e(fo, f);
+  CHECK(fo[99] == 1.0f);
+#if defined(__x86_64__) && defined(__linux__)
+  CHECK_THAT(e.ir(), Catch::Contains("_ZGV"));  // libmvec
+#endif
+}
