@@ -3,7 +3,8 @@
 // Every system maps the same noinline, compute-bound item function over the same seeded random
 // input and produces a fresh std::vector<double> of results per iteration (parallel_map returns
 // one, so the baselines allocate theirs inside the timed region too). Parallel systems use the
-// same thread count T = hardware_concurrency: parjit an arena_executor{T}, raw TBB a
+// same thread count T = tbb::info::default_concurrency() (the cores this process may use; it
+// honours taskset, unlike std::thread::hardware_concurrency): parjit an arena_executor{T}, raw TBB a
 // tbb::task_arena{T} with the same grain and auto_partitioner on a blocked_range, OpenMP
 // num_threads(T), std::execution::par TBB's default arena (T threads). Times are wall-clock.
 #include <benchmark/benchmark.h>
@@ -14,10 +15,10 @@
 #include <map>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
@@ -49,7 +50,8 @@ template <int Iters>
 // One grain for parjit and raw TBB (parjit's default); auto_partitioner adapts chunk sizes above it.
 constexpr std::size_t grain = 1;
 
-unsigned threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+// The thread count of every parallel system; OpenMP and std::execution::par default to it too.
+unsigned threads() { return static_cast<unsigned>(std::max(1, tbb::info::default_concurrency())); }
 
 // Seeded random uniform input in [0.1, 0.9) (the logistic map stays in (0, 1)); one per size.
 const std::vector<double>& input(std::size_t n) {
@@ -164,7 +166,7 @@ void bm_openmp(benchmark::State& st) {
 }
 #endif
 
-// The medium item at a fixed n on 1..hardware_concurrency threads: a speed-up-vs-threads curve.
+// The medium item at a fixed n on 1..T threads: a speed-up-vs-threads curve.
 constexpr std::int64_t scaling_n = 10'000;
 
 void bm_scaling_parjit(benchmark::State& st) {

@@ -2,24 +2,24 @@
 //
 // submit_get/<system>: one tiny task (`x + 1`) submitted, then its result waited for, per
 // iteration; the time per iteration is the round-trip latency. submit_throughput/<system>/100000:
-// 1e5 tiny tasks submitted, then every result got. Both executors have T = hardware_concurrency
-// workers, created once outside the timed region. Times are wall-clock.
+// 1e5 tiny tasks submitted, then every result got. Both executors have T =
+// tbb::info::default_concurrency() workers (the cores this process may use), created once outside the timed region. Times are wall-clock.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <future>
-#include <thread>
 #include <vector>
 
+#include <oneapi/tbb/info.h>
 #include <parjit/parjit.hpp>
 
 namespace {
 
 int tiny(int x) { return x + 1; }
 
-int threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int threads() { return std::max(1, tbb::info::default_concurrency()); }
 
 parjit::arena_executor& arena_pool() {
   static parjit::arena_executor pool{threads()};
