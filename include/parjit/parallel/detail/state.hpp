@@ -166,6 +166,13 @@ class state_base : public std::enable_shared_from_this<state_base> {
  protected:
   virtual void invoke() noexcept = 0;
 
+  // Marks a pending task as started without invoking it here: for states whose work runs
+  // elsewhere (another MPI rank), whose owner calls complete() when the outcome arrives.
+  bool mark_running() noexcept {
+    status expected = status::pending;
+    return status_.compare_exchange_strong(expected, status::running, std::memory_order_acq_rel);
+  }
+
   // Publishes the outcome: waiters wake, callbacks run in this thread.
   void complete(status outcome) {
     std::vector<std::pair<callback_id, std::function<void()>>> callbacks;
