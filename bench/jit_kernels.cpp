@@ -1,0 +1,128 @@
+// Steady-state speed of JIT kernels K1-K6 beside their baselines, one binary so ratios come from
+// one run: parjit (serial), parjit_par (jit::par), loop (hand-written, -O3 -march=native
+// -ffp-contract=off), loop_fastmath (K3, -ffast-math) and naive_et (expression templates, no JIT).
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <parjit/jit.hpp>
+
+#include "jit_kernels.hpp"
+
+namespace jit = parjit::jit;
+using namespace parjit_bench;
+
+namespace {
+
+// Seeded random uniform data (bench/README.md): a, b in [-1, 1); r, g, b uint8 in [0, 255].
+struct data {
+  std::vector<float> a, b, out;
+  std::vector<std::uint8_t> r, g, bl;
+  explicit data(std::size_t n) : a(n), b(n), out(n), r(n), g(n), bl(n) {
+    std::mt19937_64 rng(42);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (auto& x : a) x = u(rng);
+    for (auto& x : b) x = u(rng);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (auto& x : r) x = static_cast<std::uint8_t>(byte(rng));
+    for (auto& x : g) x = static_cast<std::uint8_t>(byte(rng));
+    for (auto& x : bl) x = static_cast<std::uint8_t>(byte(rng));
+  }
+};
+
+const data& data_for(std::size_t n) {
+  static std::vector<std::unique_ptr<data>> cache;
+  for (auto& d : cache) {
+    if (d->a.size() == n) return *d;
+  }
+  cache.push_back(std::make_unique<data>(n));
+  return *cache.back();
+}
+
+enum class sys { parjit, parjit_par, loop, loop_fastmath, naive_et };
+
+const auto jk1 = jit::vectorize(k1);
+const auto jk2 = jit::vectorize(k2);
+const auto jk3 = jit::vectorize(k3);
+const auto jk4 = jit::reduce(jit::sum, k4);
+const auto jk5 = jit::vectorize(k5);
+const auto jk6 = jit::vectorize(k6);
+
+template <int K, sys S>
+void bench(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  auto& d = const_cast<data&>(data_for(n));
+  float* out = d.out.data();
+  const float* a = d.a.data();
+  const float* b = d.b.data();
+  // warm-up call: compiles the specialisation outside the timed loop
+  auto run = [&] {
+    if constexpr (K == 1) {
+      if constexpr (S == sys::parjit) jk1(d.out, d.a, d.b);
+      if constexpr (S == sys::parjit_par) jk1(jit::par, d.out, d.a, d.b);
+      if constexpr (S == sys::loop) loop_k1(out, a, b, n);
+      if constexpr (S == sys::naive_et) naive_et_k1(out, a, b, n);
+    } else if constexpr (K == 2) {
+      if constexpr (S == sys::parjit) jk2(d.out, d.a);
+      if constexpr (S == sys::parjit_par) jk2(jit::par, d.out, d.a);
+      if constexpr (S == sys::loop) loop_k2(out, a, n);
+      if constexpr (S == sys::naive_et) naive_et_k2(out, a, n);
+    } else if constexpr (K == 3) {
+      if constexpr (S == sys::parjit) jk3(d.out, d.a, d.b);
+      if constexpr (S == sys::parjit_par) jk3(jit::par, d.out, d.a, d.b);
+      if constexpr (S == sys::loop) loop_k3(out, a, b, n);
+      if constexpr (S == sys::loop_fastmath) loop_fastmath_k3(out, a, b, n);
+      if constexpr (S == sys::naive_et) naive_et_k3(out, a, b, n);
+    } else if constexpr (K == 4) {
+      float s = 0;
+      if constexpr (S == sys::parjit) s = jk4(d.a, d.b);
+      if constexpr (S == sys::parjit_par) s = jk4(jit::par, d.a, d.b);
+      if constexpr (S == sys::loop) s = loop_k4(a, b, n);
+      if constexpr (S == sys::naive_et) s = naive_et_k4(a, b, n);
+      benchmark::DoNotOptimize(s);
+    } else if constexpr (K == 5) {
+      if constexpr (S == sys::parjit) jk5(d.out, d.a, d.b);
+      if constexpr (S == sys::parjit_par) jk5(jit::par, d.out, d.a, d.b);
+      if constexpr (S == sys::loop) loop_k5(out, a, b, n);
+      if constexpr (S == sys::naive_et) naive_et_k5(out, a, b, n);
+    } else {
+      if constexpr (S == sys::parjit) jk6(d.out, d.r, d.g, d.bl);
+      if constexpr (S == sys::parjit_par) jk6(jit::par, d.out, d.r, d.g, d.bl);
+      if constexpr (S == sys::loop) loop_k6(out, d.r.data(), d.g.data(), d.bl.data(), n);
+      if constexpr (S == sys::naive_et) naive_et_k6(out, d.r.data(), d.g.data(), d.bl.data(), n);
+    }
+  };
+  run();
+  for (auto _ : state) {
+    run();
+    benchmark::ClobberMemory();
+  }
+  const std::size_t in_bytes = K == 6 ? 3 * n : (K == 2 ? 4 * n : 8 * n);
+  const std::size_t out_bytes = K == 4 ? 0 : 4 * n;
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * (in_bytes + out_bytes)));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+
+void sizes(benchmark::internal::Benchmark* b) {
+  b->Arg(1000)->Arg(100000)->Arg(10000000)->UseRealTime();
+}
+
+#define PARJIT_JIT_BENCH(K, name)                                                     \
+  BENCHMARK(bench<K, sys::parjit>)->Name(#name "/parjit")->Apply(sizes);              \
+  BENCHMARK(bench<K, sys::parjit_par>)->Name(#name "/parjit_par")->Apply(sizes);      \
+  BENCHMARK(bench<K, sys::loop>)->Name(#name "/loop")->Apply(sizes);                  \
+  BENCHMARK(bench<K, sys::naive_et>)->Name(#name "/naive_et")->Apply(sizes);
+
+PARJIT_JIT_BENCH(1, K1_hypot)
+PARJIT_JIT_BENCH(2, K2_poly)
+PARJIT_JIT_BENCH(3, K3_expsin)
+BENCHMARK(bench<3, sys::loop_fastmath>)->Name("K3_expsin/loop_fastmath")->Apply(sizes);
+PARJIT_JIT_BENCH(4, K4_dot)
+PARJIT_JIT_BENCH(5, K5_select)
+PARJIT_JIT_BENCH(6, K6_grey)
+
+}  // namespace
+
+BENCHMARK_MAIN();

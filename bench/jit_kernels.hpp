@@ -1,0 +1,41 @@
+// The benchmark kernels K1-K6 (bench/README.md) as hand-written loops and naive
+// expression-template loops (compiled in their own TUs), and their parjit lambdas.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace parjit_bench {
+
+// Hand-written loops (jit_kernels_loops.cpp: -O3 -march=native -ffp-contract=off).
+void loop_k1(float* out, const float* a, const float* b, std::size_t n);
+void loop_k2(float* out, const float* a, std::size_t n);
+void loop_k3(float* out, const float* a, const float* b, std::size_t n);
+float loop_k4(const float* a, const float* b, std::size_t n);
+void loop_k5(float* out, const float* a, const float* b, std::size_t n);
+void loop_k6(float* out, const std::uint8_t* r, const std::uint8_t* g, const std::uint8_t* b,
+             std::size_t n);
+// K3 with -ffast-math (jit_kernels_fastmath.cpp): libmvec through GCC's vectoriser.
+void loop_fastmath_k3(float* out, const float* a, const float* b, std::size_t n);
+
+// The same expressions as parjit expression templates, evaluated element by element by a
+// recursive tree walk that the C++ compiler inlines (no JIT): jit_kernels_loops.cpp.
+void naive_et_k1(float* out, const float* a, const float* b, std::size_t n);
+void naive_et_k2(float* out, const float* a, std::size_t n);
+void naive_et_k3(float* out, const float* a, const float* b, std::size_t n);
+float naive_et_k4(const float* a, const float* b, std::size_t n);
+void naive_et_k5(float* out, const float* a, const float* b, std::size_t n);
+void naive_et_k6(float* out, const std::uint8_t* r, const std::uint8_t* g, const std::uint8_t* b,
+                 std::size_t n);
+
+// The kernels as generic lambdas (for jit::vectorize / jit::reduce and the naive ET).
+inline constexpr auto k1 = [](auto a, auto b) { return sqrt(a * a + b * b); };
+inline constexpr auto k2 = [](auto a) { return ((a * 0.5 + 1.5) * a - 2) * a + 3; };
+inline constexpr auto k3 = [](auto a, auto b) { return exp(-a * a) * sin(b); };
+inline constexpr auto k4 = [](auto a, auto b) { return a * b; };
+inline constexpr auto k5 = [](auto a, auto b) { return select(a > 0, a * b, -a); };
+inline constexpr auto k6 = [](auto r, auto g, auto b) {
+  return (0.299f * r + 0.587f * g + 0.114f * b) / 255.0f;
+};
+
+}  // namespace parjit_bench
