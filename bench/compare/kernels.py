@@ -1,0 +1,327 @@
+"""Python twins of the JIT kernels K1-K6 (numpy, numexpr, numba njit/parallel/vectorize): steady state and first call.
+
+Mirrors bench/jit_kernels.cpp and bench/jit_compile.cpp (names in bench/README.md):
+
+  K1_hypot  sqrt(a*a + b*b)                 float32 -> float32
+  K2_poly   ((a*0.5 + 1.5)*a - 2)*a + 3     float32 -> float32 (the C++ kernel computes in double)
+  K3_expsin exp(-a*a) * sin(b)              float32 -> float32
+  K4_dot    sum(a*b)                        float32 -> float32 scalar
+  K5_select a > 0 ? a*b : -a                float32 -> float32
+  K6_grey   (0.299f*r + 0.587f*g + 0.114f*b) / 255f   three uint8 planes -> float32
+
+Data: numpy default_rng(42); a, b uniform in [-1, 1) float32; r, g, b uniform integers in
+[0, 255] uint8 (same distributions as the C++ std::mt19937_64(42) data, not the same values).
+Outputs are preallocated outside the timed region; each system is written the way its users
+write it (numpy: whole-array expressions with temporaries; numexpr: evaluate(..., out=);
+numba: an explicit loop, default options, no fastmath).
+
+Steady state: one warm-up call (compiles), then `--reps` repetitions, each the mean of a batch of
+calls long enough to last `--min-time` seconds; the median, min and max over repetitions are
+reported. First call: one fresh `python3` process per system and kernel imports the modules
+(timed: import_s), defines the kernel and calls it once at n = 1000 (timed: first_call_s, which
+includes numba's type inference + LLVM compile, or vectorize's eager compile), then calls it again
+(second_call_s).
+
+Usage: kernels.py [--quick] [--threads T] [--out FILE.json]
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+KERNELS = ["K1_hypot", "K2_poly", "K3_expsin", "K4_dot", "K5_select", "K6_grey"]
+SYSTEMS = ["numpy", "numexpr", "numba_njit", "numba_parallel", "numba_vectorize"]
+SIZES = [1_000, 100_000, 10_000_000]
+QUICK_SIZES = [1_000, 100_000]
+
+
+def import_system(system):
+    """Imports what `system` needs (the part a fresh process pays before its first call)."""
+    import numpy  # noqa: F401
+
+    if system == "numexpr":
+        import numexpr  # noqa: F401
+    elif system.startswith("numba"):
+        import numba  # noqa: F401
+
+
+def make_data(n, seed=42):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(-1.0, 1.0, n).astype(np.float32)
+    b = rng.uniform(-1.0, 1.0, n).astype(np.float32)
+    r = rng.integers(0, 256, n, dtype=np.uint8)
+    g = rng.integers(0, 256, n, dtype=np.uint8)
+    bl = rng.integers(0, 256, n, dtype=np.uint8)
+    return {"a": a, "b": b, "r": r, "g": g, "bl": bl, "out": np.empty(n, np.float32)}
+
+
+def build(system, kernel, d, threads):
+    """Returns a zero-argument callable that runs `kernel` on data `d` with `system`."""
+    import numpy as np
+
+    a, b, r, g, bl, out = d["a"], d["b"], d["r"], d["g"], d["bl"], d["out"]
+    k, ko = np.float32(0.299), np.float32(0.587)
+    kb, k255 = np.float32(0.114), np.float32(255.0)
+
+    if system == "numpy":
+        if kernel == "K1_hypot":
+            return lambda: np.sqrt(a * a + b * b, out=out)
+        if kernel == "K2_poly":
+            return lambda: np.copyto(out, ((a * 0.5 + 1.5) * a - 2) * a + 3)
+        if kernel == "K3_expsin":
+            return lambda: np.multiply(np.exp(-a * a), np.sin(b), out=out)
+        if kernel == "K4_dot":
+            return lambda: np.dot(a, b)  # BLAS sdot (OpenBLAS: see OPENBLAS_* in the report)
+        if kernel == "K5_select":
+            return lambda: np.copyto(out, np.where(a > 0, a * b, -a))
+        if kernel == "K6_grey":
+            return lambda: np.divide(k * r + ko * g + kb * bl, k255, out=out)
+
+    if system == "numexpr":
+        import numexpr as ne
+
+        ne.set_num_threads(threads)
+        names = {"a": a, "b": b, "r": r, "g": g, "bl": bl}
+
+        def ev(expr, **kw):
+            return ne.evaluate(expr, local_dict=names, **kw)
+        if kernel == "K1_hypot":
+            return lambda: ev("sqrt(a*a + b*b)", out=out)
+        if kernel == "K2_poly":
+            return lambda: ev("((a*0.5 + 1.5)*a - 2)*a + 3", out=out, casting="same_kind")
+        if kernel == "K3_expsin":
+            return lambda: ev("exp(-a*a) * sin(b)", out=out)
+        if kernel == "K4_dot":
+            return lambda: ev("sum(a*b)")  # numexpr reductions run on one thread
+        if kernel == "K5_select":
+            return lambda: ev("where(a > 0, a*b, -a)", out=out)
+        if kernel == "K6_grey":
+            return lambda: ev("(0.299*r + 0.587*g + 0.114*bl) / 255", out=out, casting="same_kind")
+
+    if system in ("numba_njit", "numba_parallel"):
+        import numba
+
+        numba.set_num_threads(threads) if system == "numba_parallel" else None
+        par = system == "numba_parallel"
+        jit = numba.njit(parallel=par)
+        rng_ = numba.prange if par else range
+
+        if kernel == "K1_hypot":
+            @jit
+            def f(out, a, b):
+                for i in rng_(a.shape[0]):
+                    out[i] = np.sqrt(a[i] * a[i] + b[i] * b[i])
+            return lambda: f(out, a, b)
+        if kernel == "K2_poly":
+            @jit
+            def f(out, a):
+                for i in rng_(a.shape[0]):
+                    x = a[i]
+                    out[i] = ((x * 0.5 + 1.5) * x - 2) * x + 3
+            return lambda: f(out, a)
+        if kernel == "K3_expsin":
+            @jit
+            def f(out, a, b):
+                for i in rng_(a.shape[0]):
+                    out[i] = np.exp(-a[i] * a[i]) * np.sin(b[i])
+            return lambda: f(out, a, b)
+        if kernel == "K4_dot":
+            zero = np.float32(0)
+
+            @jit
+            def f(a, b):
+                s = zero
+                for i in rng_(a.shape[0]):
+                    s += a[i] * b[i]
+                return s
+            return lambda: f(a, b)
+        if kernel == "K5_select":
+            @jit
+            def f(out, a, b):
+                for i in rng_(a.shape[0]):
+                    out[i] = a[i] * b[i] if a[i] > 0 else -a[i]
+            return lambda: f(out, a, b)
+        if kernel == "K6_grey":
+            @jit
+            def f(out, r, g, bl):
+                for i in rng_(r.shape[0]):
+                    out[i] = (k * r[i] + ko * g[i] + kb * bl[i]) / k255
+            return lambda: f(out, r, g, bl)
+
+    if system == "numba_vectorize":
+        import numba
+
+        f32 = numba.float32
+        vec = numba.vectorize
+        if kernel == "K1_hypot":
+            f = vec([f32(f32, f32)])(lambda a, b: np.sqrt(a * a + b * b))
+            return lambda: f(a, b, out=out)
+        if kernel == "K2_poly":
+            f = vec([f32(f32)])(lambda x: ((x * 0.5 + 1.5) * x - 2) * x + 3)
+            return lambda: f(a, out=out)
+        if kernel == "K3_expsin":
+            f = vec([f32(f32, f32)])(lambda a, b: np.exp(-a * a) * np.sin(b))
+            return lambda: f(a, b, out=out)
+        if kernel == "K4_dot":
+            # a ufunc cannot reduce a*b in one pass: multiply into a buffer, then numpy's sum
+            tmp = np.empty_like(a)
+            f = vec([f32(f32, f32)])(lambda a, b: a * b)
+            return lambda: (f(a, b, out=tmp), tmp.sum())[1]
+        if kernel == "K5_select":
+            f = vec([f32(f32, f32)])(lambda a, b: a * b if a > 0 else -a)
+            return lambda: f(a, b, out=out)
+        if kernel == "K6_grey":
+            u8 = numba.uint8
+            f = vec([f32(u8, u8, u8)])(lambda r, g, bl: (k * r + ko * g + kb * bl) / k255)
+            return lambda: f(r, g, bl, out=out)
+
+    raise ValueError(f"unknown system/kernel {system}/{kernel}")
+
+
+def measure(fn, reps, min_time):
+    """Warm-up, then `reps` repetitions of a batch of calls lasting >= min_time; seconds per call."""
+    fn()
+    inner, dt = 1, 0.0
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time / 4 or inner >= 1 << 22:
+            break
+        inner *= 4
+    inner = max(1, math.ceil(inner * min_time / max(dt, 1e-9)))
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - t0) / inner)
+    return times, inner
+
+
+def first_call_child(system, kernel, n, threads):
+    """Runs in a fresh process: import, define + first call, second call. Prints one JSON line."""
+    t0 = time.perf_counter()
+    import_system(system)
+    t1 = time.perf_counter()
+    d = make_data(n)
+    t2 = time.perf_counter()
+    fn = build(system, kernel, d, threads)
+    fn()
+    t3 = time.perf_counter()
+    fn()
+    t4 = time.perf_counter()
+    print(json.dumps({"import_s": t1 - t0, "first_call_s": t3 - t2, "second_call_s": t4 - t3}))
+
+
+def first_call(system, kernel, threads, n=1000):
+    cmd = [sys.executable, os.path.abspath(__file__), "--first-call", system, kernel,
+           "--threads", str(threads), "--n", str(n)]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        return {"case": kernel, "system": system, "n": n, "error": p.stderr.strip()[-500:]}
+    rec = json.loads(p.stdout.strip().splitlines()[-1])
+    rec.update({"case": kernel, "system": system, "n": n, "process_s": wall})
+    return rec
+
+
+def runtime_info(threads):
+    info = {"python": sys.version.split()[0], "executable": sys.executable, "threads": threads}
+    try:
+        import numpy as np
+        info["numpy"] = np.__version__
+        import numexpr as ne
+        info["numexpr"] = ne.__version__
+        info["numexpr_threads"] = ne.nthreads
+        info["numexpr_vml"] = bool(ne.use_vml)
+        import numba
+        info["numba"] = numba.__version__
+        info["numba_num_threads"] = numba.get_num_threads()
+        try:
+            info["numba_threading_layer"] = numba.threading_layer()
+        except ValueError:
+            info["numba_threading_layer"] = "not initialised"
+        from numba.misc import numba_sysinfo
+        info["numba_svml"] = bool(numba_sysinfo.get_sysinfo().get("SVML Operational"))
+    except ImportError as e:
+        info["import_error"] = str(e)
+    return info
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="sizes 1e3, 1e5; 1 repetition; K1 first call only")
+    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--reps", type=int, default=None)
+    ap.add_argument("--min-time", type=float, default=None, help="seconds per repetition")
+    ap.add_argument("--sizes", type=str, default=None, help="comma-separated, overrides the default")
+    ap.add_argument("--systems", type=str, default=",".join(SYSTEMS))
+    ap.add_argument("--kernels", type=str, default=",".join(KERNELS))
+    ap.add_argument("--out", type=str, default=None)
+    ap.add_argument("--first-call", nargs=2, metavar=("SYSTEM", "KERNEL"), help=argparse.SUPPRESS)
+    ap.add_argument("--n", type=int, default=1000, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.first_call:
+        first_call_child(*args.first_call, args.n, args.threads)
+        return
+
+    reps = args.reps or (1 if args.quick else 5)
+    min_time = args.min_time or (0.01 if args.quick else 0.1)
+    sizes = [int(float(s)) for s in args.sizes.split(",")] if args.sizes else (
+        QUICK_SIZES if args.quick else SIZES)
+    systems = args.systems.split(",")
+    kernels = args.kernels.split(",")
+
+    results, first = [], []
+    for kernel in kernels:
+        for n in sizes:
+            d = make_data(n)
+            for system in systems:
+                try:
+                    fn = build(system, kernel, d, args.threads)
+                    times, inner = measure(fn, reps, min_time)
+                except Exception as e:  # a peer that fails is reported, not fatal
+                    results.append({"case": kernel, "system": system, "n": n, "error": repr(e)})
+                    print(f"{kernel}/{system}/{n}: ERROR {e!r}", file=sys.stderr)
+                    continue
+                med = statistics.median(times)
+                results.append({"case": kernel, "system": system, "n": n, "times_s": times,
+                                "median_s": med, "min_s": min(times), "max_s": max(times),
+                                "calls_per_rep": inner})
+                print(f"{kernel}/{system}/{n}: {med * 1e6:.2f} us (reps {len(times)} x {inner})",
+                      file=sys.stderr)
+            del d
+
+    fc_kernels = ["K1_hypot"] if args.quick else kernels
+    for kernel in fc_kernels:
+        for system in systems:
+            rec = first_call(system, kernel, args.threads)
+            first.append(rec)
+            msg = rec.get("error") or (f"import {rec['import_s'] * 1e3:.0f} ms, first call "
+                                       f"{rec['first_call_s'] * 1e3:.1f} ms")
+            print(f"first_call/{kernel}/{system}: {msg}", file=sys.stderr)
+
+    doc = {"meta": {**runtime_info(args.threads), "reps": reps, "min_time_s": min_time,
+                    "sizes": sizes, "quick": args.quick},
+           "results": results, "first_call": first}
+    text = json.dumps(doc, indent=1)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
