@@ -300,3 +300,23 @@ TEST_CASE("executor: default_executor spans all cores", "[parallel][executor]") 
           static_cast<std::size_t>(tbb::info::default_concurrency()));
   REQUIRE(parjit::default_executor().submit([] { return 3; }).get() == 3);
 }
+
+TEST_CASE("executor: shutdown(wait) from one of its own tasks is refused, not a deadlock",
+          "[parallel][executor]") {
+  parjit::arena_executor pool{1};
+  auto f = pool.submit([&] { pool.shutdown(true, false); });
+  REQUIRE_THROWS_AS(f.get(), std::logic_error);
+  auto g = pool.submit([&] { pool.shutdown(false, false); });
+  REQUIRE_NOTHROW(g.get());
+}
+
+TEST_CASE("executor: a callable returning a reference gives a future of a value",
+          "[parallel][executor]") {
+  parjit::arena_executor pool{1};
+  std::string s = "kept";
+  auto f = pool.submit([&]() -> const std::string& { return s; });
+  static_assert(std::is_same_v<decltype(f), parjit::future<std::string>>);
+  f.wait();
+  s = "changed later";
+  REQUIRE(f.get() == "kept");
+}

@@ -124,7 +124,7 @@ class future {
         return std::invoke(fn, std::as_const(parent->value()));
       }
     };
-    using R = std::invoke_result_t<decltype(body)&&>;
+    using R = std::remove_cvref_t<std::invoke_result_t<decltype(body)&&>>;
     using task = detail::task_state<R, decltype(body)>;
     auto child = std::make_shared<task>(core_of(), detail::status::deferred, std::move(body));
     child->parent_ = parent;

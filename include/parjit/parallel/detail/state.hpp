@@ -263,6 +263,10 @@ class executor_core : public std::enable_shared_from_this<executor_core> {
 
   // Idempotent. wait: block until every accepted task has finished or been dropped.
   void shutdown(bool wait, bool cancel_pending) {
+    if (wait && current_core == this)
+      throw std::logic_error(
+          "parjit: shutdown(wait=true) called from one of the executor's own tasks would wait "
+          "for itself; use shutdown(false, ...) there");
     {
       std::lock_guard lk(m_);
       closed_ = true;
@@ -399,8 +403,10 @@ template <class F, class... Args>
 struct task_result<F, Args...> {
   using type = std::invoke_result_t<F&&, std::stop_token, Args&&...>;
 };
+// Futures hold values: a callable returning a reference gives a future of the referred type.
 template <class F, class... Args>
-using task_result_t = typename task_result<std::decay_t<F>, std::decay_t<Args>...>::type;
+using task_result_t =
+    std::remove_cvref_t<typename task_result<std::decay_t<F>, std::decay_t<Args>...>::type>;
 
 // A null function pointer or an empty std::function is misuse, caught at submit time.
 template <class F>
