@@ -117,7 +117,8 @@ json.dump({"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "host": e
            "mode": "quick" if e["QUICK"] == "1" else "full",
            "gb_args": f"repetitions {e['REPS']}, min_time {e['MIN_TIME']} s",
            "threads": f"all systems use {e['THREADS']} (TBB arenas = tbb::info::default_concurrency())",
-           "env": env, "python": sys.version.split()[0], "build_dir": e["BUILD_DIR"]},
+           "env": env, "python": sys.version.split()[0], "build_dir": e["BUILD_DIR"],
+           "load_avg_at_start": open("/proc/loadavg").read().split()[:3]},
           open(sys.argv[1], "w"), indent=1)
 EOF
 

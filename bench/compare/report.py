@@ -188,12 +188,17 @@ def machine_section(d):
     m = load_json(os.path.join(d, "machine.json")) or {}
     lines = ["## Machine and settings", ""]
     for k in ("date", "host", "cpu_model", "cores", "isa", "kernel", "compiler", "mode",
-              "gb_args", "threads", "tbb", "env", "python"):
+              "gb_args", "threads", "env", "python", "load_avg_at_start"):
         if k in m:
             v = m[k]
             if isinstance(v, dict):
                 v = ", ".join(f"`{a}={b}`" for a, b in v.items()) or "none set"
             lines.append(f"- **{k}**: {v}")
+    try:
+        lines.append(f"- **load_avg_at_report**: {open('/proc/loadavg').read().split()[:3]} "
+                     "(1/5/15 min; above the core count means other work shared the cores)")
+    except OSError:
+        pass
     return "\n".join(lines), m
 
 
@@ -242,9 +247,10 @@ def first_call_section(st):
         if pj is None and not any(fc.values()):
             continue
         row = [k, fmt_cell(pj)]
+        absent = "not run (--quick)" if st.context.get("py_kernels.json", {}).get("quick") else "missing"
         for s in numba_sys:
-            row.append(fmt_t(fc[s]["first_call_s"]) if fc[s] else "missing")
-        row.append(" / ".join(fmt_t(fc[s]["first_call_s"]) if fc[s] else "missing"
+            row.append(fmt_t(fc[s]["first_call_s"]) if fc[s] else absent)
+        row.append(" / ".join(fmt_t(fc[s]["first_call_s"]) if fc[s] else absent
                               for s in ("numpy", "numexpr")))
         nb = [fc[s]["first_call_s"] for s in numba_sys if fc[s]]
         row.append(f"{pj['median'] / min(nb):.3f}×" if pj and nb else "—")
