@@ -5,6 +5,7 @@
 // part worth parallelising), summarise (serial). Only the scoring step changes between modes;
 // every mode must produce bit-identical scores, or the program exits with status 1.
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cstddef>
@@ -37,7 +38,8 @@ struct record {
 // The "input file": one CSV line per record, from seeded random uniform values.
 std::string make_input() {
   std::mt19937_64 rng(42);
-  std::uniform_real_distribution<double> dist(0.1, 0.9);
+  // [0, 1): the scaling a + (b - a) * u could be fused into an FMA on some targets, [0, 1) is exact.
+  std::uniform_real_distribution<double> dist(0.0, 1.0);
   std::string text;
   for (std::size_t r = 0; r < n_records; ++r) {
     text += std::to_string(r);
@@ -73,13 +75,18 @@ std::vector<record> load(const std::string& text) {
   return out;
 }
 
-// The CPU-bound scoring function (≈ 0.2 ms a record): iterate the logistic map from each value
-// and average where it lands. Pure and deterministic, so every mode must agree bit for bit.
+// The CPU-bound scoring function (≈ 0.1 ms a record on the 2-core dev box): stir each value's bits with an integer
+// mixing recurrence and average the results. Integer arithmetic is exact on every CPU and for every
+// compiler flag, so the printed checksum is the same everywhere and every mode must agree bit for bit.
 double score(const record& r) {
   double acc = 0;
   for (double x : r.values) {
-    for (int i = 0; i < 4'000; ++i) x = 3.9 * x * (1.0 - x);
-    acc += x;
+    auto h = std::bit_cast<std::uint64_t>(x);
+    for (int i = 0; i < 2'000; ++i) {
+      h ^= h >> 31;
+      h *= 0x9E3779B97F4A7C15ull;
+    }
+    acc += static_cast<double>(h >> 11) * 0x1.0p-53;  // uniform in [0, 1)
   }
   return acc / static_cast<double>(r.values.size());
 }
@@ -113,11 +120,14 @@ int main() {
   const std::vector<record> records = load(text);
   const double load_ms = ms_since(t0);
 
-  // --- 1. sequential ---------------------------------------------------------------------------
-  t0 = clock_type::now();
+  // --- 1. sequential (best of two runs, so a cold first pass does not flatter the speed-ups) ----
   std::vector<double> sequential(records.size());
-  for (std::size_t i = 0; i < records.size(); ++i) sequential[i] = score(records[i]);
-  const double seq_score_ms = ms_since(t0);
+  double seq_score_ms = 1e300;
+  for (int run = 0; run < 2; ++run) {
+    t0 = clock_type::now();
+    for (std::size_t i = 0; i < records.size(); ++i) sequential[i] = score(records[i]);
+    seq_score_ms = std::min(seq_score_ms, ms_since(t0));
+  }
 
   t0 = clock_type::now();
   const summary expected = summarise(records, sequential);
