@@ -28,9 +28,17 @@ function(parjit_link_llvm target mode)
   endif()
   target_compile_definitions(${target} INTERFACE ${LLVM_DEFINITIONS})
   if(PARJIT_LLVM_STATIC)
+    # LLVMSupport's exported target links zstd::libzstd_shared, defined only when libzstd's
+    # CMake files are installed.
+    if(NOT TARGET zstd::libzstd_shared AND NOT TARGET zstd::libzstd_static)
+      message(FATAL_ERROR "PARJIT_LLVM_STATIC=ON needs zstd's development files "
+                          "(on Debian 12: apt-get install libzstd-dev)")
+    endif()
+    # What the JIT backend uses (ORC, the new pass manager, the host target, IR reading for
+    # assembly()); their dependencies come from LLVM's exported targets.
     llvm_map_components_to_libnames(_libs core orcjit native passes target support analysis
                                     transformutils instcombine scalaropts vectorize ipo
-                                    executionengine object mc)
+                                    executionengine object mc irreader asmparser)
   else()
     set(_libs LLVM)
   endif()
