@@ -75,8 +75,8 @@ std::vector<record> load(const std::string& text) {
   return out;
 }
 
-// The CPU-bound scoring function (≈ 0.1 ms a record on the 2-core dev box): stir each value's bits with an integer
-// mixing recurrence and average the results. Integer arithmetic is exact on every CPU and for every
+// The CPU-bound scoring function (≈ 0.1 ms a record on the 2-core dev box): stir each value's
+// bits with an integer mixing recurrence and average the results. Integer arithmetic is exact on every CPU and for every
 // compiler flag, so the printed checksum is the same everywhere and every mode must agree bit for bit.
 double score(const record& r) {
   double acc = 0;
