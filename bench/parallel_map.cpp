@@ -1,11 +1,11 @@
-// parjit::parallel_map vs raw tbb::parallel_for, std::execution::par, OpenMP and a loop, plus scaling.
+// parjit::parallel_map vs raw tbb::parallel_for, std::execution::par, OpenMP, a loop; and scaling.
 //
 // Every system maps the same noinline, compute-bound item function over the same seeded random
 // input and produces a fresh std::vector<double> of results per iteration (parallel_map returns
 // one, so the baselines allocate theirs inside the timed region too). Parallel systems use the
 // same thread count T = tbb::info::default_concurrency() (the cores this process may use; it
-// honours taskset, unlike std::thread::hardware_concurrency): parjit an arena_executor{T}, raw TBB a
-// tbb::task_arena{T} with the same grain and auto_partitioner on a blocked_range, OpenMP
+// honours taskset, unlike std::thread::hardware_concurrency): parjit an arena_executor{T}, raw
+// TBB a tbb::task_arena{T} with the same grain and auto_partitioner on a blocked_range, OpenMP
 // num_threads(T), std::execution::par TBB's default arena (T threads). Times are wall-clock.
 #include <benchmark/benchmark.h>
 
@@ -32,7 +32,7 @@ namespace {
 
 // Iterations of the logistic map per item, calibrated on the 2-core AMD EPYC (Zen 5) dev machine
 // to ≈ 20 ns, ≈ 2 µs and ≈ 200 µs per item (independent items overlap in the out-of-order core,
-// so the cheap item costs less than its chain's latency); `time_per_item` reports what was measured.
+// so the cheap item costs less than its chain's latency); `time_per_item` is what was measured.
 constexpr int cheap_iters = 28;
 constexpr int medium_iters = 1'440;
 constexpr int expensive_iters = 144'000;
@@ -47,7 +47,7 @@ template <int Iters>
   return x;
 }
 
-// One grain for parjit and raw TBB (parjit's default); auto_partitioner adapts chunk sizes above it.
+// One grain for parjit and raw TBB (parjit's default); auto_partitioner adapts chunks above it.
 constexpr std::size_t grain = 1;
 
 // The thread count of every parallel system; OpenMP and std::execution::par default to it too.

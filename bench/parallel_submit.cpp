@@ -3,7 +3,8 @@
 // submit_get/<system>: one tiny task (`x + 1`) submitted, then its result waited for, per
 // iteration; the time per iteration is the round-trip latency. submit_throughput/<system>/100000:
 // 1e5 tiny tasks submitted, then every result got. Both executors have T =
-// tbb::info::default_concurrency() workers (the cores this process may use), created once outside the timed region. Times are wall-clock.
+// tbb::info::default_concurrency() workers (the cores this process may use), created once outside
+// the timed region. Times are wall-clock.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

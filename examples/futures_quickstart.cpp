@@ -38,7 +38,7 @@ struct record {
 // The "input file": one CSV line per record, from seeded random uniform values.
 std::string make_input() {
   std::mt19937_64 rng(42);
-  // [0, 1): the scaling a + (b - a) * u could be fused into an FMA on some targets, [0, 1) is exact.
+  // [0, 1): a + (b - a) * u could be fused into an FMA on some targets; [0, 1) is exact.
   std::uniform_real_distribution<double> dist(0.0, 1.0);
   std::string text;
   for (std::size_t r = 0; r < n_records; ++r) {
@@ -76,8 +76,9 @@ std::vector<record> load(const std::string& text) {
 }
 
 // The CPU-bound scoring function (≈ 0.1 ms a record on the 2-core dev box): stir each value's
-// bits with an integer mixing recurrence and average the results. Integer arithmetic is exact on every CPU and for every
-// compiler flag, so the printed checksum is the same everywhere and every mode must agree bit for bit.
+// bits with an integer mixing recurrence and average the results. Integer arithmetic is exact on
+// every CPU and for every compiler flag, so the printed checksum is the same everywhere and every
+// mode must agree bit for bit.
 double score(const record& r) {
   double acc = 0;
   for (double x : r.values) {
@@ -100,7 +101,9 @@ summary summarise(const std::vector<record>& records, const std::vector<double>&
   std::vector<std::size_t> order(records.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); });
+            [&](std::size_t a, std::size_t b) {
+              return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+            });
   summary s;
   for (std::size_t i = 0; i < 3 && i < order.size(); ++i) s.top.push_back(records[order[i]].id);
   for (double v : scores) s.checksum += v;
@@ -160,7 +163,8 @@ int main() {
   std::vector<parjit::future<std::pair<std::size_t, double>>> futures;
   futures.reserve(records.size());
   for (std::size_t i = 0; i < records.size(); ++i)
-    futures.push_back(pool.submit([&records](std::size_t k) { return std::pair{k, score(records[k])}; }, i));
+    futures.push_back(
+        pool.submit([&records](std::size_t k) { return std::pair{k, score(records[k])}; }, i));
   std::vector<double> completed(records.size());
   double first_ms = -1;
   for (auto& f : parjit::as_completed(futures)) {
@@ -182,8 +186,8 @@ int main() {
   const double amdahl = 1.0 / (f + (1.0 - f) / cores);
   std::printf("serial part (parse + summarise): %.1f ms; scoring, sequential: %.1f ms\n",
               serial_ms, seq_score_ms);
-  std::printf("serial fraction f = %.3f  ->  Amdahl's law on %u cores: at most %.2fx end to end\n\n",
-              f, cores, amdahl);
+  std::printf("serial fraction f = %.3f  ->  Amdahl's law on %u cores: at most %.2fx end to end"
+              "\n\n", f, cores, amdahl);
   std::printf("%-16s %12s %16s %22s\n", "mode", "scoring ms", "scoring speed-up",
               "end-to-end speed-up");
   for (const auto& t : times)

@@ -70,7 +70,8 @@ int main() {
   auto t0 = clock_type::now();
   std::vector<std::uint64_t> sequential(n_requests);
   std::stop_source never;
-  for (std::size_t i = 0; i < n_requests; ++i) sequential[i] = fetch(never.get_token(), i, latency[i]).body;
+  for (std::size_t i = 0; i < n_requests; ++i)
+    sequential[i] = fetch(never.get_token(), i, latency[i]).body;
   const double seq_ms = ms_since(t0);
   std::printf("sequential:   all %zu responses after %7.1f ms\n", n_requests, seq_ms);
 
