@@ -51,6 +51,13 @@ template <int Iters>
 constexpr std::size_t grain = 1;
 
 // The thread count of every parallel system; OpenMP and std::execution::par default to it too.
+// Spelled out: `{.grain = grain}` trips GCC 12's -Wmissing-field-initializers (progress omitted).
+parjit::parallel_options options() {
+  parjit::parallel_options o;
+  o.grain = grain;
+  return o;
+}
+
 unsigned threads() { return static_cast<unsigned>(std::max(1, tbb::info::default_concurrency())); }
 
 // Seeded random uniform input in [0.1, 0.9) (the logistic map stays in (0, 1)); one per size.
@@ -106,7 +113,7 @@ void bm_parjit(benchmark::State& st) {
   auto& pool = parjit_pool();
   const auto fn = [](double x) { return score<Iters>(x); };
   for (auto _ : st) {
-    std::vector<double> out = parjit::parallel_map(pool, in, fn, {.grain = grain});
+    std::vector<double> out = parjit::parallel_map(pool, in, fn, options());
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -175,7 +182,7 @@ void bm_scaling_parjit(benchmark::State& st) {
   parjit::arena_executor pool{t};
   const auto fn = [](double x) { return score<medium_iters>(x); };
   for (auto _ : st) {
-    std::vector<double> out = parjit::parallel_map(pool, in, fn, {.grain = grain});
+    std::vector<double> out = parjit::parallel_map(pool, in, fn, options());
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }

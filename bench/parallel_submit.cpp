@@ -36,7 +36,7 @@ template <class Pool>
 void submit_get(benchmark::State& st, Pool& pool) {
   int x = 0;
   for (auto _ : st) {
-    auto f = pool.submit(tiny, x);
+    auto f = pool.submit(&tiny, x);
     x = f.get();
   }
   benchmark::DoNotOptimize(x);
@@ -61,7 +61,7 @@ void submit_throughput(benchmark::State& st, Pool& pool) {
   futs.reserve(n);
   for (auto _ : st) {
     futs.clear();
-    for (std::size_t i = 0; i < n; ++i) futs.push_back(pool.submit(tiny, static_cast<int>(i)));
+    for (std::size_t i = 0; i < n; ++i) futs.push_back(pool.submit(&tiny, static_cast<int>(i)));
     std::int64_t sum = 0;
     for (auto& f : futs) sum += f.get();
     benchmark::DoNotOptimize(sum);

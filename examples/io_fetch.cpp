@@ -79,7 +79,7 @@ int main() {
   parjit::thread_executor io{static_cast<int>(n_requests)};
   t0 = clock_type::now();
   std::vector<parjit::future<response>> futures;
-  for (std::size_t i = 0; i < n_requests; ++i) futures.push_back(io.submit(fetch, i, latency[i]));
+  for (std::size_t i = 0; i < n_requests; ++i) futures.push_back(io.submit(&fetch, i, latency[i]));
   std::vector<std::uint64_t> concurrent(n_requests);
   double first_ms = -1;
   std::size_t first_id = 0, handled = 0;
@@ -104,7 +104,7 @@ int main() {
   t0 = clock_type::now();
   std::vector<parjit::future<response>> mirrors;
   for (std::size_t m = 0; m < mirror_latency.size(); ++m)
-    mirrors.push_back(io.submit(fetch, m, mirror_latency[m]));
+    mirrors.push_back(io.submit(&fetch, m, mirror_latency[m]));
   auto [done, pending] = parjit::wait(mirrors, parjit::return_when::first_completed, 500ms);
   const double hedge_ms = ms_since(t0);
   for (auto& p : pending) p.cancel();  // running requests get a stop request and end early
@@ -117,7 +117,7 @@ int main() {
   std::printf("              %zu of them stopped early\n", stopped_early);
 
   // A timeout: nothing finishes within 5 ms, so everything is still pending.
-  auto slow = io.submit(fetch, std::size_t{99}, 200ms);
+  auto slow = io.submit(&fetch, std::size_t{99}, 200ms);
   std::vector<parjit::future<response>> one{slow};
   auto [done2, pending2] = parjit::wait(one, parjit::return_when::first_completed, 5ms);
   std::printf("timeout:      after 5 ms, %zu done, %zu pending\n", done2.size(), pending2.size());
