@@ -152,9 +152,10 @@ class executor {
     static_assert(std::is_void_v<R> || shippable<R>,
                   "parjit::mpi: the result type cannot be sent back from another rank; "
                   "specialise parjit::mpi::serializer<T> for it (see parjit/mpi/serialize.hpp)");
-    parjit::detail::check_callable(fn);
+    const fn_t f = fn;
+    parjit::detail::check_callable(f);
     auto s = std::make_shared<detail::remote_state<R>>(&detail::decode_value<R>);
-    s->message = start_message<inv>(static_cast<fn_t>(fn));
+    s->message = start_message<inv>(f);
     writer w(s->message);
     (w.write(static_cast<const std::decay_t<Args>&>(args)), ...);
     checked_core().submit(s);
@@ -334,7 +335,7 @@ class map_range {
   void advance() {
     current();  // an item must be waited for (and may throw) before moving past it
     const chunk_t& c = front();
-    if (++pos_ == c.values.size()) {
+    if (++pos_ == c.values.size() && !c.error) {  // a failed chunk stops at its error
       pos_ = 0;
       in_flight_.pop_front();
       while (in_flight_.size() < window_ && refill()) {

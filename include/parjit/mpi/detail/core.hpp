@@ -29,6 +29,18 @@ enum tag : int { task_tag = 7301, result_tag = 7302, stop_tag = 7303 };
 // [u64 id][u8 failed][result payload | type name, message].
 inline constexpr std::size_t header_bytes = 3 * sizeof(std::uint64_t);
 
+// Waits for a message: a short spin on MPI_Iprobe, then yielding between probes. Open MPI's
+// blocking MPI_Probe spins without yielding unless the node is oversubscribed, which starves the
+// arena threads of a rank bound to one core; a sleep would add its whole period to every task.
+inline void probe(int source, int tag, MPI_Comm comm, MPI_Status* st) {
+  for (unsigned spins = 0;; ++spins) {
+    int flag = 0;
+    check(MPI_Iprobe(source, tag, comm, &flag, st), "MPI_Iprobe");
+    if (flag) return;
+    if (spins > 256) std::this_thread::yield();
+  }
+}
+
 // Message buffers are recycled: a fresh 1 MiB allocation page-faults on every message.
 class buffer_pool {
  public:
@@ -119,7 +131,7 @@ class remote_state final : public parjit::detail::state<T>, public remote_task {
 
 template <class T>
 T decode_value(reader& in, int) {
-  return in.read<T>();
+  if constexpr (!std::is_void_v<T>) return in.read<T>();
 }
 
 // The root's side of an executor. With worker ranks, a progress thread owns every MPI call on
@@ -291,7 +303,7 @@ class root_core {
         MPI_Status st;
         int flag = 0;
         if (least_loaded() == workers_.size()) {
-          MPI_Probe(MPI_ANY_SOURCE, result_tag, comm_, &st);
+          probe(MPI_ANY_SOURCE, result_tag, comm_, &st);
           flag = 1;
         } else {
           MPI_Iprobe(MPI_ANY_SOURCE, result_tag, comm_, &flag, &st);
@@ -329,8 +341,8 @@ class root_core {
           return !incoming_.empty() || drop_.load(std::memory_order_relaxed) ||
                  (closed_ && outstanding_.load(std::memory_order_acquire) == 0);
         });
-      } else if (++idle > 64) {
-        std::this_thread::yield();  // a short spin, then let the workers have the core
+      } else if (++idle > 256) {
+        std::this_thread::yield();  // a short spin, then let other threads have the core
       }
     }
     for (const auto& w : workers_)
@@ -363,7 +375,7 @@ inline void serve(MPI_Comm comm, int root, int rank, int threads) {
   buffer_pool pool;
   for (;;) {
     MPI_Status st;
-    check(MPI_Probe(root, MPI_ANY_TAG, comm, &st), "MPI_Probe");
+    probe(root, MPI_ANY_TAG, comm, &st);
     int count = 0;
     MPI_Get_count(&st, MPI_BYTE, &count);
     if (st.MPI_TAG == stop_tag) {

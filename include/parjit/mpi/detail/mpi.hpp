@@ -1,6 +1,13 @@
 // The one place parjit includes <mpi.h> (Open MPI's C API; the C++ bindings are not used).
 #pragma once
 
+// Only the C API: Open MPI's deprecated C++ bindings cost compile time and warnings.
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
 #include <mpi.h>
 
 #include <stdexcept>

@@ -1,0 +1,358 @@
+// The MPI layer's tests: one SPMD program run by mpirun on 1, 2 and 3 ranks (plain main, own checks).
+#include <parjit/mpi.hpp>
+#include <parjit/parjit.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <numeric>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace mpi = parjit::mpi;
+using namespace std::chrono_literals;
+
+// A user type shipped through the customisation point.
+struct point {
+  std::string name;
+  std::vector<double> xy;
+};
+template <>
+struct parjit::mpi::serializer<point> {
+  static void write(writer& w, const point& p) {
+    w.write(p.name);
+    w.write(p.xy);
+  }
+  static point read(reader& r) {
+    point p;
+    p.name = r.read<std::string>();
+    p.xy = r.read<std::vector<double>>();
+    return p;
+  }
+};
+
+struct parse_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+namespace {
+
+int passed = 0, failed = 0;
+int my_rank = 0;
+
+void check(bool ok, const char* what, int line) {
+  if (ok) {
+    ++passed;
+  } else {
+    ++failed;
+    std::printf("FAILED (rank %d) line %d: %s\n", my_rank, line, what);
+    std::fflush(stdout);
+  }
+}
+#define CHECK(cond) check((cond), #cond, __LINE__)
+
+template <class E, class F>
+bool throws(F&& f, const std::string& contains = "") {
+  try {
+    f();
+  } catch (const E& e) {
+    return std::string(e.what()).find(contains) != std::string::npos;
+  } catch (...) {
+    return false;
+  }
+  return false;
+}
+
+// Bounds every test in time: a hang is a failure, reported by ctest's TIMEOUT as well.
+struct timed {
+  const char* name;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  ~timed() {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("  %-44s %7.3f s\n", name, s);
+    std::fflush(stdout);
+  }
+};
+
+}  // namespace
+
+long square(long x) { return x * x; }
+double score(double x) { return std::sqrt(x) * std::sin(x) + std::log1p(x); }
+int which_rank(int) {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+int slow(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+int fail_on(int x) {
+  if (x == 37) throw parse_error("bad item 37");
+  if (x == 38) throw std::invalid_argument("invalid 38");
+  return x + 1;
+}
+std::vector<char> flip(std::vector<char> v) {
+  for (auto& c : v) c = static_cast<char>(~c);
+  return v;
+}
+
+void test_roundtrips(mpi::executor& ex) {
+  timed t{"serialisation round trips"};
+  auto s = ex.submit([](std::string a, std::vector<std::string> v) {
+    for (auto& x : v) a += x;
+    return a;
+  }, std::string("a"), std::vector<std::string>{"b", "c", "d"});
+  CHECK(s.get() == "abcd");
+  auto p = ex.submit([](std::pair<int, std::string> x, std::tuple<double, std::vector<int>> t) {
+    return std::make_tuple(x.second, x.first * 2, std::get<0>(t) + std::get<1>(t).size());
+  }, std::pair<int, std::string>{21, "x"}, std::tuple<double, std::vector<int>>{0.5, {1, 2, 3}});
+  CHECK(p.get() == std::make_tuple(std::string("x"), 42, 3.5));
+  auto a = ex.submit([](std::array<std::string, 2> x, std::optional<int> o) {
+    return std::array<std::string, 2>{x[1] + std::to_string(o.value_or(-1)), x[0]};
+  }, std::array<std::string, 2>{"p", "q"}, std::optional<int>{});
+  CHECK((a.get() == std::array<std::string, 2>{"q-1", "p"}));
+  auto c = ex.submit([](point q) {
+    q.name += "!";
+    for (auto& v : q.xy) v *= 2;
+    return q;
+  }, point{"pt", {1.5, 2.5}});
+  CHECK(c.get().name == "pt!" && c.get().xy == (std::vector<double>{3.0, 5.0}));
+  auto v = ex.submit([](std::vector<bool> b) { return std::vector<bool>(b.rbegin(), b.rend()); },
+                     std::vector<bool>{true, false, false});
+  CHECK((v.get() == std::vector<bool>{false, false, true}));
+  auto nothing = ex.submit([](int) {}, 1);
+  nothing.get();
+  CHECK(nothing.done());
+}
+
+void test_order(mpi::executor& ex) {
+  timed t{"ordering: submit, map, as_completed"};
+  std::vector<parjit::future<long>> futs;
+  for (long i = 0; i < 500; ++i) futs.push_back(ex.submit(square, i));
+  bool in_order = true;
+  for (long i = 0; i < 500; ++i) in_order = in_order && futs[static_cast<std::size_t>(i)].get() == i * i;
+  CHECK(in_order);
+
+  long i = 0;
+  bool map_ok = true;
+  for (long r : ex.map(square, std::views::iota(0L, 1000L), {.chunk = 7})) {
+    map_ok = map_ok && r == i * i;
+    ++i;
+  }
+  CHECK(map_ok && i == 1000);
+
+  // An endless input, a break: the window bounds what was sent.
+  long last = 0;
+  for (long r : ex.map(square, std::views::iota(0L), {.chunk = 4, .window = 3})) {
+    last = r;
+    if (r >= 10000) break;
+  }
+  CHECK(last == 10000);
+
+  std::vector<parjit::future<int>> slowf;
+  for (int ms : {40, 1, 20, 1}) slowf.push_back(ex.submit(slow, ms));
+  std::set<int> seen;
+  for (auto& f : parjit::as_completed(slowf)) seen.insert(f.get());
+  CHECK(seen == (std::set<int>{1, 20, 40}));
+  auto [done, pending] = parjit::wait(slowf, parjit::return_when::all_completed);
+  CHECK(done.size() == 4 && pending.empty());
+
+  // Futures compose as local ones do; callbacks run on the root's progress thread.
+  std::atomic<int> called{0};
+  auto f = ex.submit(square, 9L);
+  f.on_done([&](parjit::future<long>& self) { called += static_cast<int>(self.get()); });
+  auto g = f.then([](long x) { return x + 1; });
+  CHECK(g.get() == 82);
+  CHECK(called.load() == 81);
+
+  if (ex.worker_ranks() >= 2) {  // dynamic distribution reaches every worker
+    std::set<int> ranks;
+    for (int r : ex.map(which_rank, std::views::iota(0, 400), {.chunk = 1})) ranks.insert(r);
+    CHECK(ranks.size() == ex.worker_ranks());
+    CHECK(!ranks.contains(0));
+  }
+}
+
+void test_exceptions(mpi::executor& ex) {
+  timed t{"exceptions travel back; workers survive"};
+  CHECK(throws<mpi::remote_error>([&] { ex.submit(fail_on, 37).get(); }, "bad item 37"));
+  try {
+    ex.submit(fail_on, 37).get();
+  } catch (const mpi::remote_error& e) {
+    CHECK(e.type_name() == "parse_error");
+    CHECK(e.message() == "bad item 37");
+    CHECK(ex.worker_ranks() == 0 ? e.rank() == 0 : e.rank() > 0);
+  }
+  CHECK(throws<std::invalid_argument>([&] { ex.submit(fail_on, 38).get(); }, "invalid 38"));
+  CHECK(throws<std::out_of_range>(
+      [&] { ex.submit([](std::vector<int> v) { return v.at(5); }, std::vector<int>{1}).get(); }));
+  // Every worker throws, then all keep serving.
+  std::vector<parjit::future<int>> bad;
+  for (int k = 0; k < 64; ++k) bad.push_back(ex.submit(fail_on, 37));
+  int failures = 0;
+  for (auto& f : bad) failures += f.exception() != nullptr;
+  CHECK(failures == 64);
+  long sum = 0;
+  for (long r : ex.map(square, std::views::iota(0L, 200L), {.chunk = 3})) sum += r;
+  CHECK(sum == 2646700);
+
+  // map rethrows at the failed item, after yielding the ones before it.
+  std::vector<int> got;
+  CHECK(throws<mpi::remote_error>([&] {
+    for (int r : ex.map(fail_on, std::views::iota(0, 100), {.chunk = 8})) got.push_back(r);
+  }));
+  CHECK(got.size() == 37 && got.back() == 37);
+  // parallel_map: the lowest failing index's exception.
+  std::vector<int> items(200);
+  std::iota(items.begin(), items.end(), 0);
+  CHECK(throws<mpi::remote_error>([&] { parjit::parallel_map(ex, items, fail_on); }, "37"));
+}
+
+void test_cancel(mpi::executor& ex) {
+  timed t{"cancellation of pending remote work"};
+  // Fill every worker's capacity with slow tasks; the rest wait on the root and can be cancelled.
+  const std::size_t busy = ex.capacity() + 2 * ex.workers();
+  std::vector<parjit::future<int>> futs;
+  for (std::size_t k = 0; k < busy + 20; ++k) futs.push_back(ex.submit(slow, 30));
+  int cancelled = 0;
+  for (std::size_t k = busy; k < futs.size(); ++k) cancelled += futs[k].cancel();
+  CHECK(cancelled == 20);
+  int ok = 0, dropped = 0;
+  for (auto& f : futs) {
+    f.wait();
+    if (f.cancelled()) {
+      ++dropped;
+      CHECK(throws<parjit::cancelled_error>([&] { f.get(); }));
+    } else {
+      ok += f.get() == 30;
+    }
+  }
+  CHECK(dropped == 20 && ok == static_cast<int>(busy));
+  // A running task cannot be cancelled.
+  auto r = ex.submit(slow, 50);
+  while (!r.running() && !r.done()) std::this_thread::yield();
+  CHECK(!r.cancel());
+  CHECK(r.get() == 50);
+}
+
+void test_volume(mpi::executor& ex) {
+  {
+    timed t{"1e5 tiny tasks: map, chunk 256"};
+    long sum = 0;
+    for (long r : ex.map(square, std::views::iota(0L, 100000L), {.chunk = 256})) sum += r;
+    CHECK(sum == 333328333350000L);
+  }
+  {
+    timed t{"1e5 tiny tasks: submit + get"};
+    long sum = 0;
+    std::vector<parjit::future<long>> batch;
+    for (long b = 0; b < 100000; b += 1000) {
+      batch.clear();
+      for (long i = b; i < b + 1000; ++i) batch.push_back(ex.submit(square, i));
+      for (auto& f : batch) sum += f.get();
+    }
+    CHECK(sum == 333328333350000L);
+  }
+  {
+    timed t{"64 tasks, 1 MB payloads both ways"};
+    std::vector<parjit::future<std::vector<char>>> futs;
+    for (int k = 0; k < 64; ++k) {
+      std::vector<char> v(1 << 20);
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<char>((i * 31 + static_cast<std::size_t>(k)) & 0xff);
+      futs.push_back(ex.submit(flip, std::move(v)));
+    }
+    bool ok = true;
+    for (int k = 0; k < 64; ++k) {
+      const auto& v = futs[static_cast<std::size_t>(k)].get();
+      ok = ok && v.size() == (1u << 20);
+      for (std::size_t i = 0; ok && i < v.size(); i += 4099)
+        ok = static_cast<char>(~v[i]) == static_cast<char>((i * 31 + static_cast<std::size_t>(k)) & 0xff);
+    }
+    CHECK(ok);
+  }
+}
+
+void test_same_as_local(mpi::executor& ex) {
+  timed t{"results identical to a local executor"};
+  std::vector<double> xs(5000);
+  std::uint64_t s = 42;
+  for (auto& x : xs) {  // seeded uniform
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    x = static_cast<double>(s >> 11) * 0x1p-53 * 100.0;
+  }
+  parjit::arena_executor pool{2};
+  const auto local = parjit::parallel_map(pool, xs, score);
+  const auto remote = parjit::parallel_map(ex, xs, score, {.grain = 16, .progress = {}});
+  CHECK(local == remote);
+  std::vector<double> mapped;
+  for (double r : ex.map(score, xs, {.chunk = 64})) mapped.push_back(r);
+  CHECK(mapped == local);
+  const double lsum = std::accumulate(local.begin(), local.end(), 0.0);
+  CHECK(parjit::map_reduce(ex, xs, score, std::plus<>{}, 0.0) == lsum);
+  std::atomic<std::size_t> last{0};
+  parjit::parallel_for_each(ex, xs, [](double) {},
+                            {.grain = 100, .progress = [&](std::size_t d, std::size_t) { last = d; }});
+  CHECK(last.load() == xs.size());
+  CHECK(throws<std::invalid_argument>([&] { parjit::parallel_map(ex, xs, score, {.grain = 0, .progress = {}}); }));
+  CHECK(parjit::parallel_map(ex, std::vector<double>{}, score).empty());
+}
+
+void test_shutdown(mpi::executor& ex) {
+  timed t{"shutdown(wait, cancel_pending) does not hang"};
+  std::vector<parjit::future<int>> futs;
+  for (std::size_t k = 0; k < ex.capacity() + 30; ++k) futs.push_back(ex.submit(slow, 20));
+  ex.shutdown(true, true);
+  int finished = 0, cancelled = 0;
+  for (auto& f : futs) {
+    CHECK(f.done());
+    if (f.cancelled()) {
+      ++cancelled;
+    } else {
+      finished += f.get() == 20;
+    }
+  }
+  CHECK(cancelled >= 30 - static_cast<int>(2 * ex.workers()) && finished + cancelled == static_cast<int>(futs.size()));
+  CHECK(throws<std::logic_error>([&] { ex.submit(square, 1L); }, "shut down"));
+  ex.shutdown();  // idempotent
+}
+
+int main(int argc, char** argv) {
+  mpi::environment env(argc, argv);
+  my_rank = env.rank();
+  {
+    mpi::executor ex;
+    if (ex.is_root()) {
+      std::printf("parjit mpi tests: %d rank(s), %zu worker rank(s), %zu worker threads\n",
+                  ex.size(), ex.worker_ranks(), ex.workers());
+      test_roundtrips(ex);
+      test_order(ex);
+      test_exceptions(ex);
+      test_cancel(ex);
+      test_volume(ex);
+      test_same_as_local(ex);
+    } else {
+      CHECK(throws<std::logic_error>([&] { ex.submit(square, 1L); }, "worker rank"));
+    }
+  }
+  {
+    // A second executor on the same ranks, one thread each; shut down explicitly.
+    mpi::executor ex({.threads = 1});
+    if (ex.is_root()) test_shutdown(ex);
+  }
+  int totals[2] = {passed, failed}, sums[2] = {0, 0};
+  MPI_Reduce(totals, sums, 2, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD);
+  if (env.rank() == 0) std::printf("%d passed, %d failed\n", sums[0], sums[1]);
+  int any_failed = 0;
+  MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return any_failed ? 1 : 0;
+}
