@@ -461,7 +461,7 @@ def plots(st, d, sd):
     have = [k for k in KERNELS if st.get(f"first_call/{k}", "parjit", None)
             or any((k, s) in st.first_call for s in fc_sys)]
     if have:
-        fig, ax = plt.subplots(figsize=(10, 0.9 * len(have) + 1.8))
+        fig, ax = plt.subplots(figsize=(11, 0.9 * len(have) + 1.8))
         series = ["parjit"] + fc_sys
         h = 0.8 / len(series)
         for j, s in enumerate(series):
@@ -488,7 +488,7 @@ def plots(st, d, sd):
         ax.set_xlabel("first call, ms (log)")
         ax.set_title("First-call latency: JIT compile + one call at n = 1000")
         ax.grid(axis="x", which="both", alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
         fig.tight_layout()
         fig.savefig(os.path.join(d, "first_call.png"), dpi=80)
         plt.close(fig)
