@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <latch>
+#include <mutex>
 #include <numeric>
 #include <ranges>
 #include <stdexcept>
@@ -319,4 +320,20 @@ TEST_CASE("executor: a callable returning a reference gives a future of a value"
   f.wait();
   s = "changed later";
   REQUIRE(f.get() == "kept");
+}
+
+TEST_CASE("executor: tasks start in submission order on one worker", "[parallel][executor]") {
+  parjit::arena_executor pool{1};
+  std::mutex m;
+  std::vector<int> order;
+  std::vector<parjit::future<void>> fs;
+  for (int i = 0; i < 200; ++i)
+    fs.push_back(pool.submit([&, i] {
+      std::lock_guard lk(m);
+      order.push_back(i);
+    }));
+  for (auto& f : fs) f.get();
+  std::vector<int> expected(200);
+  std::iota(expected.begin(), expected.end(), 0);
+  REQUIRE(order == expected);
 }

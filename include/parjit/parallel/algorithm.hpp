@@ -30,7 +30,7 @@ struct parallel_options {
   std::size_t grain = 1;
   /// Called as `progress(done, total)` after each chunk, one call at a time, with `done`
   /// increasing and reaching `total` when every item has succeeded. Runs on a worker thread.
-  std::function<void(std::size_t done, std::size_t total)> progress;
+  std::function<void(std::size_t done, std::size_t total)> progress = {};
 };
 
 /// Satisfied by parjit's executors (`arena_executor`, `thread_executor`).

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -118,14 +120,20 @@ class arena_core final : public executor_core {
   arena_core(std::size_t workers, tbb::task_arena& arena) : executor_core(workers), arena_(arena) {}
 
   void enqueue(std::shared_ptr<state_base> task) override {
+    // oneTBB's enqueue does not promise FIFO order; tasks should start in submission order (as in
+    // a thread pool), so each TBB task runs the oldest queued parjit task, not "its own".
     // The lambda keeps the core alive until the task is accounted for; the arena itself belongs to
     // the executor, which waits for every task before it destroys the arena.
-    arena_.enqueue([core = std::static_pointer_cast<arena_core>(shared_from_this()),
-                    task = std::move(task)] { core->execute(*task); });
+    fifo_.push(std::move(task));
+    arena_.enqueue([core = std::static_pointer_cast<arena_core>(shared_from_this())] {
+      std::shared_ptr<state_base> next;
+      if (core->fifo_.try_pop(next)) core->execute(*next);
+    });
   }
 
  private:
   tbb::task_arena& arena_;
+  tbb::concurrent_queue<std::shared_ptr<state_base>> fifo_;
 };
 
 class thread_core final : public executor_core {
@@ -136,6 +144,7 @@ class thread_core final : public executor_core {
     {
       std::lock_guard lk(qm_);
       queue_.push_back(std::move(task));
+      queued_.store(queue_.size(), std::memory_order_release);
     }
     qcv_.notify_one();
   }
@@ -143,12 +152,19 @@ class thread_core final : public executor_core {
   void serve() {
     for (;;) {
       std::shared_ptr<state_base> task;
+      // Poll briefly before sleeping: a burst of small tasks then avoids a wake-up per task.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+      while (queued_.load(std::memory_order_acquire) == 0 &&
+             std::chrono::steady_clock::now() < until) {
+        for (int i = 0; i < 64; ++i) cpu_relax();
+      }
       {
         std::unique_lock lk(qm_);
         qcv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping, nothing left
         task = std::move(queue_.front());
         queue_.pop_front();
+        queued_.store(queue_.size(), std::memory_order_release);
       }
       execute(*task);
     }
@@ -166,6 +182,7 @@ class thread_core final : public executor_core {
   std::mutex qm_;
   std::condition_variable qcv_;
   std::deque<std::shared_ptr<state_base>> queue_;
+  std::atomic<std::size_t> queued_{0};
   bool stopping_ = false;
 };
 
@@ -186,23 +203,28 @@ class arena_executor : public detail::executor_base {
   /// An arena with `workers` slots; 0 or negative is std::invalid_argument.
   explicit arena_executor(int workers)
       : executor_base(nullptr),
-        arena_(std::make_unique<tbb::task_arena>(
-            static_cast<int>(detail::checked_workers(workers, "arena_executor")), 0)) {
+        tasks_(std::make_unique<tbb::task_arena>(
+            static_cast<int>(detail::checked_workers(workers, "arena_executor")), 0)),
+        algorithms_(std::make_unique<tbb::task_arena>(workers, 1)) {
     detail::ensure_tbb_workers(static_cast<std::size_t>(workers));
-    core_ = std::make_shared<detail::arena_core>(static_cast<std::size_t>(workers), *arena_);
-    arena_->initialize();
+    core_ = std::make_shared<detail::arena_core>(static_cast<std::size_t>(workers), *tasks_);
+    tasks_->initialize();
+    algorithms_->initialize();
   }
   ~arena_executor() { shutdown(true, false); }
 
-  /// The oneTBB arena, to run your own TBB algorithms on the same threads.
-  tbb::task_arena& arena() noexcept { return *arena_; }
+  /// The oneTBB arena that runs data-parallel work (`parallel_map`, `jit::par`, your own TBB
+  /// algorithms): `workers` slots, one of them kept for the calling thread, which works too.
+  /// (Submitted tasks run in a second arena whose slots are all for workers, since the caller of
+  /// `submit` does not join; oneTBB's market shares one pool of worker threads between the two.)
+  tbb::task_arena& arena() noexcept { return *algorithms_; }
 
-  /// Runs `fn()` inside the arena (in this thread if it can join, as `task_arena::execute`), with
-  /// waiting on this executor's futures safe from inside it. Used by the parallel algorithms.
+  /// Runs `fn()` in `arena()` in this thread, as `task_arena::execute`, with waiting on this
+  /// executor's futures safe from inside it. Used by the parallel algorithms.
   template <class F>
   decltype(auto) execute(F&& fn) {
     const detail::executor_core* c = core_.get();
-    return arena_->execute([&]() -> decltype(auto) {
+    return algorithms_->execute([&]() -> decltype(auto) {
       detail::scoped_current_core here(c);
       return std::forward<F>(fn)();
     });
@@ -212,7 +234,8 @@ class arena_executor : public detail::executor_base {
   const detail::executor_core* core() const noexcept { return core_.get(); }
 
  private:
-  std::unique_ptr<tbb::task_arena> arena_;
+  std::unique_ptr<tbb::task_arena> tasks_;
+  std::unique_ptr<tbb::task_arena> algorithms_;
 };
 
 /// An executor of plain threads, for blocking work (I/O, sleeps, waiting on devices): a worker

@@ -65,6 +65,14 @@ inline void report_callback_exception() noexcept {
 
 using callback_id = std::uint64_t;
 
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 class state_base : public std::enable_shared_from_this<state_base> {
  public:
   state_base(std::shared_ptr<executor_core> core, status initial) noexcept
@@ -118,11 +126,26 @@ class state_base : public std::enable_shared_from_this<state_base> {
   }
 
   void wait() {
+    if (spin_until_done()) return;
     while (!done()) {
       help();
       std::unique_lock lk(m_);
       cv_.wait(lk, [&] { return done() || (can_help() && get_status() == status::pending); });
     }
+  }
+
+  // Short tasks finish within microseconds: poll briefly before paying for a sleep and a
+  // kernel wake-up. Bounded, so an oversubscribed machine loses at most a few microseconds.
+  bool spin_until_done() const noexcept {
+    if (done()) return true;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+    do {
+      for (int i = 0; i < 64; ++i) {
+        if (done()) return true;
+        cpu_relax();
+      }
+    } while (std::chrono::steady_clock::now() < until);
+    return done();
   }
 
   template <class Clock, class Duration>
@@ -411,7 +434,9 @@ using task_result_t =
 // A null function pointer or an empty std::function is misuse, caught at submit time.
 template <class F>
 void check_callable(const F& f) {
-  if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F>) {
+  if constexpr (std::is_function_v<std::remove_reference_t<F>>) {
+    // a function named directly is never null
+  } else if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F>) {
     if (f == nullptr) throw std::invalid_argument("parjit: the callable is a null pointer");
   } else if constexpr (std::is_constructible_v<bool, const F&>) {
     if (!static_cast<bool>(f)) throw std::invalid_argument("parjit: the callable is empty");
