@@ -2,9 +2,11 @@
 // trees and compiled by LLVM ORC at first call (numba's @vectorize / @jit, in C++). No LLVM here.
 #pragma once
 
+#include "jit/cache.hpp"
 #include "jit/compile.hpp"
 #include "jit/options.hpp"
 #include "jit/reduce.hpp"
+#include "jit/signatures.hpp"
 #include "jit/vectorize.hpp"
 #include "jit/vocabulary.hpp"
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <algorithm>
@@ -22,6 +23,10 @@
 #include <support/random_graph.hpp>
 
 namespace parjit::jit_test {
+
+// These tests measure and count compilation: they never use (or fill) the user's on-disk kernel
+// cache, which is on by default in release builds. test_cache.cpp tests the cache.
+inline const int cache_off_for_tests = (::setenv("PARJIT_CACHE", "0", 1), 0);
 
 namespace expr = parjit::expr;
 namespace jit = parjit::jit;

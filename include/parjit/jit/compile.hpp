@@ -45,6 +45,13 @@ struct signature {
 using kernel_function = void (*)(std::int64_t begin, std::int64_t end, void* out,
                                  const void* const* args);
 
+/// Where a specialisation's machine code came from.
+enum class code_origin : std::uint8_t {
+  compiled,       ///< compiled in this process; the on-disk cache was off or unusable
+  cache_miss,     ///< compiled in this process and written to the on-disk cache
+  cache_hit,      ///< loaded from the on-disk cache (or shared with an identical kernel here)
+};
+
 namespace detail {
 struct compile_request {
   const expr::graph* graph = nullptr;
@@ -56,6 +63,11 @@ struct compile_result {
   std::uint64_t handle = 0;  // frees the machine code when released
   double compile_ms = 0.0;
   std::string ir;  // optimised LLVM IR
+  code_origin origin = code_origin::compiled;
+};
+struct cache_query {  // jit::cache::info / clear
+  std::string directory;  // in: empty = the default directory; out: the one used
+  std::uint64_t entries = 0, bytes = 0, hits = 0, misses = 0;
 };
 // The backend's entry points. A table behind one extern "C" symbol, so that a program that never
 // compiled the backend fails to link with a name that says what to do.
@@ -64,8 +76,10 @@ struct backend_api {
   void (*compile)(const compile_request&, compile_result&);
   void (*release)(std::uint64_t handle) noexcept;
   std::string (*assembly)(const std::string& ir);
+  void (*cache_info)(cache_query&);
+  void (*cache_clear)(cache_query&);
 };
-inline constexpr std::uint32_t backend_abi_version = 1;
+inline constexpr std::uint32_t backend_abi_version = 2;
 }  // namespace detail
 }  // namespace parjit::jit
 
@@ -105,14 +119,17 @@ class compiled_kernel {
   const std::string& ir() const { return state_->ir; }
   /// Host assembly of this specialisation (compiled again from the IR on request).
   std::string assembly() const { return detail::backend().assembly(state_->ir); }
-  /// Milliseconds spent optimising and generating code.
+  /// Milliseconds spent optimising and generating code (or loading it from the cache).
   double compile_ms() const noexcept { return state_ ? state_->compile_ms : 0.0; }
+  /// Whether it was compiled here or loaded from the on-disk cache.
+  code_origin origin() const noexcept { return state_ ? state_->origin : code_origin::compiled; }
 
  private:
   struct state {
     std::uint64_t handle = 0;
     double compile_ms = 0.0;
     std::string ir;
+    code_origin origin = code_origin::compiled;
     state() = default;
     state(const state&) = delete;
     state& operator=(const state&) = delete;
@@ -126,8 +143,9 @@ class compiled_kernel {
   friend compiled_kernel compile(const expr::graph&, const signature&, const options&);
 };
 
-/// Compiles `g` for the argument types in `sig` at O3 for the host CPU. Throws `compile_error`
-/// if the graph is malformed or LLVM rejects it.
+/// Compiles `g` for the argument types in `sig` at O3 for the host CPU, or loads the object from
+/// the on-disk cache when `opts` enable it (see `options::cache`). Throws `compile_error` if the
+/// graph is malformed or LLVM rejects it; a cache problem never throws (it compiles instead).
 ///
 ///     expr::graph g = expr::to_graph(expr::arg<0, float>{} * 2.0f);
 ///     auto k = jit::compile(g, {.args = {{expr::scalar_kind::f32}},
@@ -148,6 +166,7 @@ inline compiled_kernel compile(const expr::graph& g, const signature& sig,
   st->handle = res.handle;
   st->compile_ms = res.compile_ms;
   st->ir = std::move(res.ir);
+  st->origin = res.origin;
   compiled_kernel k;
   k.fn_ = res.fn;
   k.state_ = std::move(st);

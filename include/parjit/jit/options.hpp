@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -20,16 +21,33 @@ namespace parjit::jit {
 ///   a bound of 8 ulp against scalar libm). Off, every transcendental is a call to the same scalar
 ///   libm function C++ calls, so results equal C++ bit for bit (and run several times slower).
 ///
+/// - `cache`: keep compiled objects in the on-disk kernel cache and load them from there in later
+///   processes (no IR, no optimisation: a hit is callable in well under a millisecond). Unset
+///   (the default): on in release builds (`NDEBUG`), off otherwise; the environment variable
+///   `PARJIT_CACHE=1` turns it on where `cache` is unset, and `PARJIT_CACHE=0` turns it off for
+///   every kernel of the process (a kill switch, even over `.cache = true`).
+/// - `cache_dir`: the cache's directory; empty (the default) means `$PARJIT_CACHE_DIR`, else
+///   `$XDG_CACHE_HOME/parjit`, else `~/.cache/parjit`. See `jit::cache::info()`.
+/// - `strict`: calling the kernel with an argument-type signature that was not compiled ahead of
+///   time (`k.compile<Out, In...>()` or `jit::eager<...>`) throws `std::invalid_argument` naming
+///   the types, instead of compiling it.
+///
 /// Thread-safety: a plain value.
 struct options {
   bool fastmath = false;
   bool vector_math = true;
+  std::optional<bool> cache = std::nullopt;
+  std::string cache_dir = {};
+  bool strict = false;
 
   friend bool operator==(const options&, const options&) = default;
 };
 
-/// What a kernel has done so far: `specializations` (argument-type signatures compiled; serial
-/// and `par` calls share one), `compile_ms` (total trace + optimise + codegen time) and `calls`.
+/// What a kernel has done so far: `specializations` (argument-type signatures ready; serial
+/// and `par` calls share one), `compile_ms` (total trace + optimise + codegen time of those that
+/// were compiled), `calls`, and for the on-disk cache: `cache_hits` (specialisations loaded from
+/// it), `cache_misses` (compiled, then written to it) and `load_ms` (total trace + load time of
+/// the hits). Without the cache, hits and misses stay 0.
 ///
 ///     jit::stats st = hypot.stats();   // st.specializations == 1 after calls with float arrays
 ///
@@ -38,6 +56,9 @@ struct stats {
   std::size_t specializations = 0;
   double compile_ms = 0.0;
   std::uint64_t calls = 0;
+  std::size_t cache_hits = 0;
+  std::size_t cache_misses = 0;
+  double load_ms = 0.0;
 };
 
 /// Thrown when a kernel cannot be compiled (LLVM rejected it, or the expression uses a construct

@@ -8,12 +8,14 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "detail/call.hpp"
 #include "options.hpp"
+#include "signatures.hpp"
 #include "vocabulary.hpp"
 
 namespace parjit::jit {
@@ -135,6 +137,19 @@ class reduction {
     return call(&ex, std::forward<Args>(args)...);
   }
 
+  /// Compiles the specialisation for inputs `In...` now (element types for arrays,
+  /// `jit::scalar<T>` for runtime scalars; the accumulator is as for a call) unless it is ready;
+  /// returns the milliseconds it took (0 if it was ready). See `options::strict`.
+  ///
+  ///     double ms = dot.compile<float, float>();
+  ///
+  /// Thread-safety: as a call.
+  template <class... In>
+  double compile() const {
+    using Ops = std::tuple<detail::operand_for_t<In>...>;
+    return compile_ops(static_cast<Ops*>(nullptr));
+  }
+
   /// Optimised LLVM IR of every specialisation compiled so far.
   std::string ir() const { return cache_->ir(); }
   /// Host assembly of every specialisation compiled so far.
@@ -143,6 +158,17 @@ class reduction {
   jit::stats stats() const { return cache_->stats(); }
 
  private:
+  template <class... Ops>
+  double compile_ops(std::tuple<Ops...>*) const {
+    static_assert((detail::is_array_operand<Ops>::value || ...),
+                  "parjit::jit: a reduction needs at least one array argument");
+    detail::check_traceable<F, Ops...>();
+    using E = std::remove_cvref_t<detail::traced_t<F, Ops...>>;
+    using A = detail::accumulator_t<Acc, E>;
+    return cache_->ensure(detail::key_of<kind, A, Ops...>(),
+                          [&] { return detail::compile_for<kind, A, F, Ops...>(f_, opts_); });
+  }
+
   template <class... Args>
   auto call(parjit::arena_executor* ex, Args&&... args) const {
     auto ops = detail::normalize(std::forward<Args>(args)...);
@@ -160,9 +186,10 @@ class reduction {
                   "parjit::jit: a reduction accumulates in an arithmetic element type, not bool");
     const std::size_t n = detail::common_size(in...);
     const void* ptrs[sizeof...(In) + 1] = {detail::operand_pointer(in)..., nullptr};
-    const kernel_function fn = cache_->get(&detail::signature_key<kind, A, In...>::tag, [&] {
-      return detail::compile_for<kind, A, F, In...>(f_, opts_);
-    });
+    const void* key = detail::key_of<kind, A, In...>();
+    const kernel_function fn =
+        opts_.strict ? cache_->get_strict(key, &detail::describe_inputs<In...>)
+                     : cache_->get(key, [&] { return detail::compile_for<kind, A, F, In...>(f_, opts_); });
     if (n == 0) {
       if constexpr (kind == kernel_kind::sum) return A{0};
       if constexpr (kind == kernel_kind::prod) return A{1};
@@ -208,6 +235,20 @@ reduction<Acc, std::remove_cvref_t<Tag>, std::decay_t<F>> reduce(Tag, F&& f, opt
   static_assert(std::is_void_v<Acc> || (expr::element<Acc> && !std::is_same_v<Acc, bool>),
                 "parjit::jit: reduce<Acc>: Acc must be an arithmetic element type (not bool)");
   return reduction<Acc, std::remove_cvref_t<Tag>, std::decay_t<F>>(std::forward<F>(f), opts);
+}
+
+/// As above, and compiles the listed signatures now (`jit::types<In...>`, see `eager_t`).
+///
+///     auto dot = jit::reduce(jit::sum, fn, {.strict = true}, jit::eager<jit::types<float, float>>);
+///
+/// Thread-safety: a pure function.
+template <class Acc = void, class Tag, class F, class... Signatures>
+  requires detail::reduction_tag<Tag>
+reduction<Acc, std::remove_cvref_t<Tag>, std::decay_t<F>> reduce(Tag tag, F&& f, options opts,
+                                                                 eager_t<Signatures...>) {
+  auto r = reduce<Acc>(tag, std::forward<F>(f), std::move(opts));
+  (detail::compile_signature(r, Signatures{}), ...);
+  return r;
 }
 
 }  // namespace parjit::jit

@@ -10,6 +10,7 @@
 
 #include "detail/call.hpp"
 #include "options.hpp"
+#include "signatures.hpp"
 #include "vocabulary.hpp"
 
 namespace parjit::jit {
@@ -54,6 +55,26 @@ class vectorized {
     call(&ex, std::forward<Args>(args)...);
   }
 
+  /// Compiles the specialisation for `out` of element type `Out` and inputs `In...` now
+  /// (element types for arrays, `jit::scalar<T>` for runtime scalars) unless it is ready;
+  /// returns the milliseconds it took (trace + compile, or load from the on-disk cache; 0 if it
+  /// was ready). A strict kernel (`options::strict`) runs only signatures compiled this way.
+  ///
+  ///     double ms = scale.compile<float, float, jit::scalar<float>, jit::scalar<float>>();
+  ///
+  /// Thread-safety: as a call.
+  template <class Out, class... In>
+  double compile() const {
+    static_assert(expr::element<Out>, "parjit::jit: compile<Out, In...>(): Out is out's element type");
+    using O = detail::canonical_t<Out>;
+    detail::check_traceable<F, detail::operand_for_t<In>...>();
+    return cache_->ensure(
+        detail::key_of<kernel_kind::elementwise, O, detail::operand_for_t<In>...>(), [&] {
+          return detail::compile_for<kernel_kind::elementwise, O, F, detail::operand_for_t<In>...>(
+              f_, opts_);
+        });
+  }
+
   /// Optimised LLVM IR of every specialisation compiled so far (numba's inspect_llvm).
   std::string ir() const { return cache_->ir(); }
   /// Host assembly of every specialisation compiled so far (numba's inspect_asm).
@@ -93,9 +114,13 @@ class vectorized {
     detail::check_traceable<F, In...>();
     detail::check_elementwise(out, in...);
     const void* ptrs[sizeof...(In) + 1] = {detail::operand_pointer(in)..., nullptr};
-    const kernel_function fn = cache_->get(
-        &detail::signature_key<kernel_kind::elementwise, O, In...>::tag,
-        [&] { return detail::compile_for<kernel_kind::elementwise, O, F, In...>(f_, opts_); });
+    const void* key = detail::key_of<kernel_kind::elementwise, O, In...>();
+    const kernel_function fn =
+        opts_.strict
+            ? cache_->get_strict(key, &detail::describe_elementwise<O, In...>)
+            : cache_->get(key, [&] {
+                return detail::compile_for<kernel_kind::elementwise, O, F, In...>(f_, opts_);
+              });
     O* data = out.data;
     detail::run_chunks(ex, static_cast<std::int64_t>(out.size), detail::parallel_block,
                        detail::parallel_grain,
@@ -118,6 +143,18 @@ class vectorized {
 template <class F>
 vectorized<std::decay_t<F>> vectorize(F&& f, options opts = {}) {
   return vectorized<std::decay_t<F>>(std::forward<F>(f), opts);
+}
+
+/// As above, and compiles the listed signatures now (`jit::types<Out, In...>`, see `eager_t`).
+///
+///     auto k = jit::vectorize(fn, {.strict = true}, jit::eager<jit::types<float, float>>);
+///
+/// Thread-safety: a pure function.
+template <class F, class... Signatures>
+vectorized<std::decay_t<F>> vectorize(F&& f, options opts, eager_t<Signatures...>) {
+  vectorized<std::decay_t<F>> k(std::forward<F>(f), std::move(opts));
+  (detail::compile_signature(k, Signatures{}), ...);
+  return k;
 }
 
 }  // namespace parjit::jit

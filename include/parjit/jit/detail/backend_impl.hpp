@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "../../expr/evaluate.hpp"
 #include "../compile.hpp"
+#include "disk_cache.hpp"
 #include "llvm.hpp"
 
 namespace parjit::jit::detail {
@@ -142,6 +144,7 @@ class session {
   const llvm::Triple& triple() const { return triple_; }
   const std::string& cpu() const { return cpu_; }
   const std::string& features() const { return features_; }
+  bool have_libmvec() const { return have_libmvec_; }
   const llvm::TargetLibraryInfoImpl& tlii(bool vector_math) const {
     return vector_math ? *tlii_vec_ : *tlii_novec_;
   }
@@ -159,9 +162,23 @@ class session {
   std::string next_name() { return "parjit_kernel_" + std::to_string(++counter_); }
 
   // Links an object file into the session; returns its entry point and a release handle.
-  std::pair<kernel_function, std::uint64_t> add_object(std::unique_ptr<llvm::MemoryBuffer> obj,
-                                                       const std::string& name) {
+  // `shared`: `name` is derived from the cache key, so an object of that name already linked
+  // here is the same code: it is reused (reference counted) instead of linked twice.
+  struct linked {
+    kernel_function fn;
+    std::uint64_t handle;
+    std::string ir;  // of a reused object
+  };
+  linked add_object(std::unique_ptr<llvm::MemoryBuffer> obj, const std::string& name,
+                    bool shared, const std::string& ir) {
     std::lock_guard lock(mutex_);  // LLJIT's default setup is not safe for concurrent adds
+    if (shared) {
+      if (auto it = by_name_.find(name); it != by_name_.end()) {
+        loaded& l = trackers_.at(it->second);
+        ++l.refs;
+        return {l.fn, it->second, l.ir};
+      }
+    }
     auto rt = jit_->getMainJITDylib().createResourceTracker();
     check(jit_->addObjectFile(rt, std::move(obj)), "linking the kernel");
     auto addr = jit_->lookup(name);
@@ -171,8 +188,21 @@ class session {
       fail("looking up the compiled kernel: " + msg);
     }
     const std::uint64_t handle = ++handles_;
-    trackers_.emplace(handle, std::move(rt));
-    return {addr->toPtr<kernel_function>(), handle};
+    const auto fn = addr->toPtr<kernel_function>();
+    trackers_.emplace(handle, loaded{std::move(rt), fn, 1, shared ? name : std::string(),
+                                     shared ? ir : std::string()});
+    if (shared) by_name_.emplace(name, handle);
+    return {fn, handle, {}};
+  }
+
+  // The object of this key-derived name if it is already linked here (one more reference).
+  std::optional<linked> reuse(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return std::nullopt;
+    loaded& l = trackers_.at(it->second);
+    ++l.refs;
+    return linked{l.fn, it->second, l.ir};
   }
 
   void release(std::uint64_t handle) noexcept {
@@ -180,7 +210,9 @@ class session {
       std::lock_guard lock(mutex_);
       auto it = trackers_.find(handle);
       if (it == trackers_.end()) return;
-      llvm::consumeError(it->second->remove());
+      if (--it->second.refs > 0) return;
+      llvm::consumeError(it->second.tracker->remove());
+      if (!it->second.name.empty()) by_name_.erase(it->second.name);
       trackers_.erase(it);
     } catch (...) {  // freeing is best effort: never throw from a destructor
     }
@@ -196,7 +228,15 @@ class session {
   std::mutex mutex_;
   std::atomic<std::uint64_t> counter_{0};
   std::uint64_t handles_ = 0;
-  std::unordered_map<std::uint64_t, llvm::orc::ResourceTrackerSP> trackers_;
+  struct loaded {
+    llvm::orc::ResourceTrackerSP tracker;
+    kernel_function fn;
+    std::uint64_t refs;
+    std::string name;  // key-derived names only
+    std::string ir;
+  };
+  std::unordered_map<std::uint64_t, loaded> trackers_;
+  std::unordered_map<std::string, std::uint64_t> by_name_;
 };
 
 session& the_session() {
@@ -769,9 +809,32 @@ std::string describe(const signature& sig) {
   return s;
 }
 
+// Bump when the generated code changes for the same graph, signature and options (lowering,
+// optimisation pipeline, entry-point ABI): it is part of every on-disk cache key.
+inline constexpr int lowering_version = 1;
+
+// Everything that decides the machine code, hashed: never a file name or a time.
+cache_key make_cache_key(const expr::graph& g, const signature& sig, const options& opts,
+                         session& ses) {
+  std::string text = "parjit kernel cache key\n";
+  text += "lowering " + std::to_string(lowering_version) + "\n";
+  text += "llvm " LLVM_VERSION_STRING "\n";
+  text += "triple " + ses.triple().str() + "\ncpu " + ses.cpu() + "\nfeatures " +
+          ses.features() + "\n";
+  text += "opt O3 codegen aggressive\n";
+  text += std::string("libmvec ") + (ses.have_libmvec() ? "1" : "0") + "\n";
+  text += std::string("fastmath ") + (opts.fastmath ? "1" : "0") + "\nvector_math " +
+          (opts.vector_math ? "1" : "0") + "\n";
+  text += "signature " + describe(sig) + "\n";
+  text += "expression " + expr::to_string(g) + "\n";
+  return llvm::SHA256::hash(llvm::ArrayRef<std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
 void compile_impl(const compile_request& req, compile_result& res) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double, std::milli>(clock::now() - t0).count(); };
   if (req.graph == nullptr || req.sig == nullptr) fail("compile() got no graph or signature");
   const expr::graph& g = *req.graph;
   const signature& sig = *req.sig;
@@ -782,7 +845,45 @@ void compile_impl(const compile_request& req, compile_result& res) {
     fail(std::string("invalid expression graph: ") + e.what());
   }
   session& ses = the_session();
-  const std::string name = ses.next_name();
+
+  const bool cached = cache_enabled(req.opts);
+  cache_key key{};
+  std::string name, dir, path;
+  if (cached) {
+    key = make_cache_key(g, sig, req.opts, ses);
+    const std::string h = hex(key);
+    name = "parjit_kernel_" + h;
+    // An identical kernel already linked in this process: share its code.
+    if (auto l = ses.reuse(name)) {
+      res.fn = l->fn;
+      res.handle = l->handle;
+      res.ir = std::move(l->ir);
+      res.origin = code_origin::cache_hit;
+      cache_hits.fetch_add(1, std::memory_order_relaxed);
+      res.compile_ms = elapsed();
+      return;
+    }
+    dir = cache_directory(req.opts.cache_dir);
+    path = dir + "/" + h + cache_suffix;
+    if (auto entry = read_entry(path, key)) {
+      try {
+        auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(entry->object, name), name,
+                                true, entry->ir.str());
+        res.fn = l.fn;
+        res.handle = l.handle;
+        res.ir = l.ir.empty() ? entry->ir.str() : std::move(l.ir);
+        res.origin = code_origin::cache_hit;
+        cache_hits.fetch_add(1, std::memory_order_relaxed);
+        touch(path);
+        res.compile_ms = elapsed();
+        return;
+      } catch (const compile_error&) {
+        ::unlink(path.c_str());  // an object LLVM will not link: compile and replace it
+      }
+    }
+  } else {
+    name = ses.next_name();
+  }
 
   auto ctx = std::make_unique<llvm::LLVMContext>();
   auto m = std::make_unique<llvm::Module>(name, *ctx);
@@ -803,11 +904,22 @@ void compile_impl(const compile_request& req, compile_result& res) {
     m->print(os, nullptr);
   }
   std::string object = emit(*m, tm, tlii, llvm::CodeGenFileType::ObjectFile);
-  auto [fn, handle] =
-      ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(object, name), name);
-  res.fn = fn;
-  res.handle = handle;
-  res.compile_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+  auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(object, name), name, cached,
+                          res.ir);
+  res.fn = l.fn;
+  res.handle = l.handle;
+  res.origin = code_origin::compiled;
+  if (cached) {
+    const std::string why = write_entry(dir, path, key, object, res.ir);
+    if (why.empty()) {
+      res.origin = code_origin::cache_miss;
+      cache_misses.fetch_add(1, std::memory_order_relaxed);
+      evict(dir, cache_max_bytes());
+    } else {
+      warn_unusable(dir, why);
+    }
+  }
+  res.compile_ms = elapsed();
 }
 
 void compile_entry(const compile_request& req, compile_result& res) {
@@ -843,6 +955,8 @@ parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_
       &parjit::jit::detail::compile_entry,
       &parjit::jit::detail::release_entry,
       &parjit::jit::detail::assembly_entry,
+      &parjit::jit::detail::cache_info_entry,
+      &parjit::jit::detail::cache_clear_entry,
   };
   return &api;
 }

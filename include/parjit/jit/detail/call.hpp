@@ -146,6 +146,27 @@ template <kernel_kind K, class Result, class... Operands>
 struct signature_key {
   static constexpr char tag = 0;
 };
+template <class Element, bool Scalar>
+struct operand_key {};
+
+// The key of a signature: const and non-const arrays of one element type share it.
+template <kernel_kind K, class Result, class... Operands>
+const void* key_of() {
+  return &signature_key<K, Result,
+                        operand_key<typename operand_traits<Operands>::element,
+                                    operand_traits<Operands>::scalar>...>::tag;
+}
+
+// "float[], double scalar": the operand types as a strict kernel's error names them.
+template <class... Operands>
+std::string operand_names() {
+  std::string s;
+  ((s += (s.empty() ? "" : ", "),
+    s += expr::name_of(expr::kind_of<typename operand_traits<Operands>::element>),
+    s += operand_traits<Operands>::scalar ? " scalar" : "[]"),
+   ...);
+  return s;
+}
 
 template <class... Operands>
 std::vector<argument_type> argument_types() {
@@ -213,22 +234,42 @@ class kernel_cache {
   kernel_function get(const void* key, Compile&& compile) {
     calls_.fetch_add(1, std::memory_order_relaxed);
     if (kernel_function f = find(key)) return f;
-    std::lock_guard lock(mutex_);
+    return prepare(key, std::forward<Compile>(compile))->kernel.function();
+  }
+
+  // Strict kernels: the compiled loop for `key`, or std::invalid_argument naming the types.
+  kernel_function get_strict(const void* key, std::string (*types)()) {
+    calls_.fetch_add(1, std::memory_order_relaxed);
     if (kernel_function f = find(key)) return f;
-    const auto t0 = std::chrono::steady_clock::now();
-    compiled_kernel k = compile();
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    auto* s = new specialization{key, std::move(k), ms, head_.load(std::memory_order_relaxed)};
-    head_.store(s, std::memory_order_release);
-    return s->kernel.function();
+    throw std::invalid_argument(
+        "parjit::jit: this kernel is strict and was not compiled for " + types() +
+        "; compile it first with k.compile<...>() (or jit::eager), or drop options::strict");
+  }
+
+  // Compiles `key` now unless it is ready; returns the milliseconds it took (0 if it was ready).
+  template <class Compile>
+  double ensure(const void* key, Compile&& compile) {
+    if (find(key) != nullptr) return 0.0;
+    std::lock_guard lock(mutex_);
+    if (find(key) != nullptr) return 0.0;
+    return add(key, std::forward<Compile>(compile))->total_ms;
   }
 
   jit::stats stats() const {
     jit::stats st;
     for (const specialization* s = head_.load(std::memory_order_acquire); s; s = s->next) {
       ++st.specializations;
-      st.compile_ms += s->total_ms;
+      switch (s->kernel.origin()) {
+        case code_origin::cache_hit:
+          ++st.cache_hits;
+          st.load_ms += s->total_ms;
+          break;
+        case code_origin::cache_miss:
+          ++st.cache_misses;
+          st.compile_ms += s->total_ms;
+          break;
+        case code_origin::compiled: st.compile_ms += s->total_ms; break;
+      }
     }
     st.calls = calls_.load(std::memory_order_relaxed);
     return st;
@@ -253,6 +294,26 @@ class kernel_cache {
     }
     return nullptr;
   }
+  template <class Compile>
+  const specialization* prepare(const void* key, Compile&& compile) {
+    std::lock_guard lock(mutex_);
+    for (const specialization* s = head_.load(std::memory_order_acquire); s; s = s->next) {
+      if (s->key == key) return s;
+    }
+    return add(key, std::forward<Compile>(compile));
+  }
+  // Under mutex_.
+  template <class Compile>
+  const specialization* add(const void* key, Compile&& compile) {
+    const auto t0 = std::chrono::steady_clock::now();
+    compiled_kernel k = compile();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    auto* s = new specialization{key, std::move(k), ms, head_.load(std::memory_order_relaxed)};
+    head_.store(s, std::memory_order_release);
+    return s;
+  }
+
   std::vector<const specialization*> in_order() const {
     std::vector<const specialization*> v;
     for (const specialization* s = head_.load(std::memory_order_acquire); s; s = s->next) {
