@@ -134,6 +134,8 @@ def main():
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON here")
     ap.add_argument("--reps", type=int, default=5, help="timed repetitions (>= 5; default 5)")
     ap.add_argument("--quick", action="store_true", help="few ops per repetition (smoke run)")
+    ap.add_argument("--backoff", type=float, default=None, metavar="SECONDS",
+                    help="mpi4py.futures polling backoff cap (default: mpi4py's own, 1 ms)")
     args = ap.parse_args()
     if args.reps < 1:
         ap.error("--reps must be >= 1")
@@ -151,7 +153,8 @@ def main():
             print("raw mpi4py ping-pong rank 0 <-> 1 (median round trip): "
                   f"8 B {ping['8B_us']:.2f} us, 1 MiB {ping['1MiB_us']:.1f} us", flush=True)
 
-    with MPICommExecutor(comm, root=0) as ex:
+    options = {} if args.backoff is None else {"backoff": args.backoff}
+    with MPICommExecutor(comm, root=0, **options) as ex:
         if ex is None:  # a worker: served inside the with block until the root left it
             return 0
         print(f"mpi4py.futures.MPICommExecutor: {size} rank(s), {max(size - 1, 1)} worker(s); "
@@ -165,6 +168,7 @@ def main():
         "python": sys.version.split()[0],
         "mpi4py": __import__("mpi4py").__version__,
         "mpi_library": _mpi_library(),
+        "backoff_s": args.backoff,  # None: mpi4py's default (1 ms)
         "loadavg": list(os.getloadavg()),
         "ping_pong": ping,
         "benchmarks": results,
