@@ -4,6 +4,7 @@
 // process. Usage: jit_cache [reps] (default 15); `jit_cache child` is the measured program.
 #include <parjit/jit.hpp>
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>

@@ -23,7 +23,8 @@ namespace parjit::jit {
 ///
 /// - `cache`: keep compiled objects in the on-disk kernel cache and load them from there in later
 ///   processes (no IR, no optimisation: a hit is callable in well under a millisecond). Unset
-///   (the default): on in release builds (`NDEBUG`), off otherwise; the environment variable
+///   (the default): on in release builds (`NDEBUG`), off otherwise (a build may fix it with
+///   `-DPARJIT_CACHE_DEFAULT=0` or `=1` where the backend compiles); the environment variable
 ///   `PARJIT_CACHE=1` turns it on where `cache` is unset, and `PARJIT_CACHE=0` turns it off for
 ///   every kernel of the process (a kill switch, even over `.cache = true`).
 /// - `cache_dir`: the cache's directory; empty (the default) means `$PARJIT_CACHE_DIR`, else

@@ -51,13 +51,16 @@ static_assert(sizeof(cache_header) == cache_header_size);
 std::atomic<std::uint64_t> cache_hits{0}, cache_misses{0};
 
 // PARJIT_CACHE=0 is a kill switch; otherwise the option decides, then PARJIT_CACHE=1, then the
-// build type (on in release builds).
+// build: PARJIT_CACHE_DEFAULT=0|1 where the backend is compiled, else on in release builds
+// (NDEBUG). Benchmarks of first-call latency build with PARJIT_CACHE_DEFAULT=0.
 bool cache_enabled(const options& opts) {
   const char* env = std::getenv("PARJIT_CACHE");
   if (env != nullptr && env[0] == '0') return false;
   if (opts.cache) return *opts.cache;
   if (env != nullptr && env[0] == '1') return true;
-#ifdef NDEBUG
+#if defined(PARJIT_CACHE_DEFAULT)
+  return PARJIT_CACHE_DEFAULT != 0;
+#elif defined(NDEBUG)
   return true;
 #else
   return false;
