@@ -7,6 +7,7 @@
 #   --np         rank counts to run (default "2 3")
 #   --reps       repetitions per benchmark on both sides, median reported (default 5)
 #   --out        directory for the raw JSON/logs (default: a fresh mktemp -d)
+#   --mpirun-opts extra mpirun options, word-split, for both sides (e.g. "--mca mpi_yield_when_idle 1")
 #   --quick      smoke run (few iterations; numbers meaningless)
 set -euo pipefail
 
@@ -16,14 +17,16 @@ nps="2 3"
 reps=5
 out=""
 quick=0
+extra_opts=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir=$2; shift 2 ;;
     --np) nps=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --mpirun-opts) extra_opts=$2; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
@@ -41,6 +44,8 @@ mkdir -p "$out"
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun_opts=(--oversubscribe --bind-to none --mca pml ob1)
+# shellcheck disable=SC2206  # word splitting of the extra options is intended
+[[ -z "$extra_opts" ]] || mpirun_opts+=($extra_opts)
 gb_opts=(--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true)
 py_opts=(--reps "$reps")
 if (( quick )); then gb_opts+=(--benchmark_min_time=0.01); py_opts+=(--quick); fi
