@@ -15,3 +15,4 @@
 #ifdef PARJIT_JIT_IMPLEMENTATION
 #include "jit/detail/backend_impl.hpp"
 #endif
+#include "jit/stencil.hpp"  // 2-D views (view2d.hpp), apply2d and stencils
