@@ -58,13 +58,23 @@ inline constexpr std::size_t max_pixels = 100'000'000;
 /// Reads and decodes a JPEG or PNG file to RGB. On failure returns nullopt and sets `error`
 /// (unreadable, empty, not an image, corrupt or truncated, too large). Never throws on bad data.
 inline std::optional<rgb_image> decode_file(const fs::path& path, std::string& error) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    error = "is a directory";
+    return std::nullopt;
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     error = std::string("cannot open: ") + std::strerror(errno);
     return std::nullopt;
   }
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)),
-                                   std::istreambuf_iterator<char>());
+  std::vector<unsigned char> bytes;
+  try {
+    bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {  // libstdc++ throws on read errors (EIO, EISDIR)
+    error = std::string("read error: ") + e.what();
+    return std::nullopt;
+  }
   if (f.bad()) {
     error = "read error";
     return std::nullopt;

@@ -1,0 +1,180 @@
+// The image pipeline's stages (examples/image_stages.hpp) against reference results on small
+// generated images, the JIT stages against the plain ones, and corrupt / unreadable inputs.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "image_stages.hpp"
+
+using namespace image_demo;
+
+namespace {
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("parjit_test_image_" + std::to_string(getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+rgb_image checker(std::size_t w, std::size_t h) {
+  rgb_image img{w, h, std::vector<std::uint8_t>(w * h * 3)};
+  for (std::size_t y = 0; y < h; ++y)
+    for (std::size_t x = 0; x < w; ++x)
+      for (std::size_t c = 0; c < 3; ++c)
+        img.pixels[(y * w + x) * 3 + c] = static_cast<std::uint8_t>((x * 37 + y * 11 + c * 80) % 256);
+  return img;
+}
+
+}  // namespace
+
+TEST_CASE("pipeline: PNG round trip is lossless, JPEG is close", "[image]") {
+  const auto dir = temp_dir("roundtrip");
+  const rgb_image img = synthetic_image(3, 67, 45);
+  REQUIRE(write_image(dir / "a.png", img));
+  REQUIRE(write_image(dir / "a.jpg", img));
+  std::string err;
+  auto png = decode_file(dir / "a.png", err);
+  REQUIRE(png);
+  CHECK(png->width == 67);
+  CHECK(png->height == 45);
+  CHECK(png->pixels == img.pixels);  // exact: integer path
+  auto jpg = decode_file(dir / "a.jpg", err);
+  REQUIRE(jpg);
+  double diff = 0;
+  for (std::size_t i = 0; i < img.pixels.size(); ++i)
+    diff += std::abs(int(jpg->pixels[i]) - int(img.pixels[i]));
+  CHECK(diff / static_cast<double>(img.pixels.size()) < 4.0);  // quality 90
+}
+
+TEST_CASE("pipeline: area resize equals the exact box average", "[image]") {
+  SECTION("integer factor 2: plain means") {
+    const rgb_image img = checker(8, 6);
+    const tensor t = resize_area(img, 4);  // 8x6 -> 4x4: x factor 2, y factor 1.5
+    const tensor u = resize_area(checker(8, 8), 4);
+    for (std::size_t y = 0; y < 4; ++y)
+      for (std::size_t x = 0; x < 4; ++x)
+        for (std::size_t c = 0; c < 3; ++c) {
+          const rgb_image src = checker(8, 8);
+          double s = 0;
+          for (std::size_t dy = 0; dy < 2; ++dy)
+            for (std::size_t dx = 0; dx < 2; ++dx)
+              s += src.pixels[((2 * y + dy) * 8 + 2 * x + dx) * 3 + c];
+          CHECK(u.plane(c)[y * 4 + x] == Approx(s / 4).margin(1e-3));
+        }
+    CHECK(t.size == 4);
+  }
+  SECTION("fractional factors: within 1e-3 of a double-precision integral") {
+    for (auto [w, h, s] : std::vector<std::array<std::size_t, 3>>{{37, 23, 7}, {5, 9, 3}, {3, 2, 5}}) {
+      const rgb_image img = synthetic_image(w, w, h);
+      const tensor t = resize_area(img, s);
+      for (std::size_t oy = 0; oy < s; ++oy)
+        for (std::size_t ox = 0; ox < s; ++ox)
+          for (std::size_t c = 0; c < 3; ++c) {
+            // integral of the piecewise-constant image over the output cell, by fine sampling
+            double acc = 0;
+            const int k = 64;
+            for (int sy = 0; sy < k; ++sy)
+              for (int sx = 0; sx < k; ++sx) {
+                const double fx = (ox + (sx + 0.5) / k) * double(w) / double(s);
+                const double fy = (oy + (sy + 0.5) / k) * double(h) / double(s);
+                acc += img.pixels[(std::size_t(fy) * w + std::size_t(fx)) * 3 + c];
+              }
+            CHECK(t.plane(c)[oy * s + ox] == Approx(acc / (k * k)).margin(255.0 * 2.0 / k));
+          }
+    }
+  }
+}
+
+TEST_CASE("pipeline: JIT colour and filter stages equal the plain loops bit for bit", "[image]") {
+  const tensor small = resize_area(synthetic_image(1, 300, 200), 31);
+  for (bool grey : {false, true}) {
+    colour_options o;
+    o.grey = grey;
+    const tensor a = colour_plain(small, o), b = colour_jit(small, o);
+    CHECK(a.channels == (grey ? 1u : 3u));
+    CHECK(a.data == b.data);
+    for (filter f : {filter::none, filter::blur, filter::sharpen})
+      CHECK(filter_plain(a, f).data == filter_jit(a, f).data);
+  }
+  colour_options o;
+  const tensor n = colour_plain(small, o);
+  CHECK(n.plane(1)[5] == (small.plane(1)[5] / 255.0f - o.mean[1]) / o.std[1]);
+}
+
+TEST_CASE("pipeline: .npy output has NumPy's header and the data", "[image]") {
+  const auto dir = temp_dir("npy");
+  tensor t{3, 4, std::vector<float>(48)};
+  for (std::size_t i = 0; i < 48; ++i) t.data[i] = static_cast<float>(i) * 0.5f;
+  REQUIRE(write_npy(dir / "t.npy", t));
+  std::ifstream f(dir / "t.npy", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  REQUIRE(bytes.size() % 64 == 48 * 4 % 64);
+  CHECK(bytes.substr(0, 6) == "\x93NUMPY");
+  const std::size_t hl = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+  CHECK((10 + hl) % 64 == 0);
+  CHECK(bytes.find("'shape': (3, 4, 4)") != std::string::npos);
+  float last = 0;
+  std::memcpy(&last, bytes.data() + bytes.size() - 4, 4);
+  CHECK(last == 23.5f);
+}
+
+TEST_CASE("pipeline: bad inputs are reported, never a crash", "[image]") {
+  const auto dir = temp_dir("bad");
+  const rgb_image img = synthetic_image(2, 64, 48);
+  REQUIRE(write_image(dir / "good.jpg", img));
+  REQUIRE(write_image(dir / "good.png", img));
+  std::ifstream g(dir / "good.jpg", std::ios::binary);
+  std::string jpg((std::istreambuf_iterator<char>(g)), std::istreambuf_iterator<char>());
+  std::ifstream gp(dir / "good.png", std::ios::binary);
+  std::string png((std::istreambuf_iterator<char>(gp)), std::istreambuf_iterator<char>());
+  auto put = [&](const std::string& name, const std::string& data) {
+    std::ofstream(dir / name, std::ios::binary) << data;
+    return dir / name;
+  };
+  std::string err;
+  SECTION("zero bytes") {
+    CHECK_FALSE(decode_file(put("empty.jpg", ""), err));
+    CHECK(err == "empty file");
+  }
+  SECTION("not an image") {
+    CHECK_FALSE(decode_file(put("text.png", "hello, this is not a PNG\n"), err));
+    CHECK(!err.empty());
+  }
+  SECTION("truncated JPEG and PNG") {
+    for (std::size_t cut : {std::size_t{2}, std::size_t{20}, jpg.size() / 2, jpg.size() - 10}) {
+      err.clear();
+      auto r = decode_file(put("cut.jpg", jpg.substr(0, cut)), err);
+      CHECK((r.has_value() || !err.empty()));  // an error, or (stb pads a cut JPEG) a full image
+      if (r) CHECK(r->pixels.size() == 64 * 48 * 3);
+    }
+    for (std::size_t cut : {std::size_t{8}, std::size_t{40}, png.size() / 2, png.size() - 12})
+      CHECK_FALSE(decode_file(put("cut.png", png.substr(0, cut)), err));
+  }
+  SECTION("corrupt bytes") {
+    for (unsigned seed = 0; seed < 50; ++seed) {
+      std::string bad = seed % 2 ? jpg : png;
+      std::uint32_t s = seed * 2654435761u + 1;
+      for (int k = 0; k < 20; ++k) {
+        s = s * 1664525u + 1013904223u;
+        bad[(s >> 8) % bad.size()] = static_cast<char>(s >> 24);
+      }
+      std::string e;
+      auto r = decode_file(put("corrupt.bin", bad), e);
+      CHECK((r.has_value() || !e.empty()));
+      if (r) CHECK(r->pixels.size() == r->width * r->height * 3);
+    }
+  }
+  SECTION("missing and unreadable") {
+    CHECK_FALSE(decode_file(dir / "nope.jpg", err));
+    CHECK(err.find("cannot open") == 0);
+    CHECK_FALSE(decode_file(dir, err));  // a directory
+  }
+  SECTION("good files still decode") {
+    CHECK(decode_file(dir / "good.jpg", err));
+    CHECK(decode_file(dir / "good.png", err));
+  }
+}
