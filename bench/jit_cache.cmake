@@ -9,13 +9,3 @@ if(TARGET parjit::jit)
   endif()
 endif()
 
-# First-call benchmarks measure compilation: their backend keeps the on-disk cache off by default
-# (a warm cache would turn "first call" into a load). Deferred: those targets are made later.
-function(parjit_bench_cache_off)
-  foreach(t jit_compile jit_kernels)
-    if(TARGET ${t})
-      target_compile_definitions(${t} PRIVATE PARJIT_CACHE_DEFAULT=0)
-    endif()
-  endforeach()
-endfunction()
-cmake_language(DEFER CALL parjit_bench_cache_off)

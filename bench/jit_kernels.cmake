@@ -20,4 +20,8 @@ if(TARGET parjit::jit)
   parjit_add_bench(jit_compile
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/jit_compile.cpp $<TARGET_OBJECTS:parjit_jit_bench_baselines>
     LIBS parjit::jit mvec)
+  # These measure compilation and steady state: the on-disk kernel cache stays off by default
+  # (a warm cache would turn a "first call" into a load; bench/jit_cache measures that).
+  target_compile_definitions(jit_kernels PRIVATE PARJIT_CACHE_DEFAULT=0)
+  target_compile_definitions(jit_compile PRIVATE PARJIT_CACHE_DEFAULT=0)
 endif()

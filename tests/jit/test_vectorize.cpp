@@ -43,7 +43,7 @@ TEST_CASE("vectorize: the benchmark kernels K1-K6 match the reference at every s
 }
 
 TEST_CASE("vectorize: 30+ hand-written kernels match the reference", "[jit]") {
-  const std::initializer_list<std::size_t> sizes = {0, 1, 7, 8, 9, 1000};
+  const std::initializer_list<std::size_t> sizes = {0, 1, 7, 8, 9, 1000, large_size};
   using i8 = std::int8_t;
   using u8 = std::uint8_t;
   using i16 = std::int16_t;
