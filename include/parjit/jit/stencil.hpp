@@ -224,15 +224,30 @@ class stencil_kernel {
     const std::size_t arity =
         *std::find_if(detail::stencil_arities.begin(), detail::stencil_arities.end(),
                       [&](std::size_t a) { return a >= n; });
+    auto interior = [&](O* dst, const T* centre, std::size_t len) {
+      if (arity == 5) interior_call<5>(dst, centre, len, in.stride());
+      else if (arity == 9) interior_call<9>(dst, centre, len, in.stride());
+      else interior_call<25>(dst, centre, len, in.stride());
+    };
+    // Packed images (and a border that writes the frame): one kernel call per row chunk over
+    // the contiguous run from the chunk's first interior pixel to its last. The frame columns
+    // inside that run get values computed from wrapped-around neighbours (every read stays
+    // inside the image) and are then overwritten by the frame pass below.
+    const bool band = border_.kind != border::mode::skip && out.packed() && in.packed();
     detail::for_row_chunks(ex, out.height, out.width, [&](std::size_t ya, std::size_t yb) {
+      const auto a = std::max<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(ya), y0);
+      const auto b = std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(yb), y1);
+      if (band && has_interior && a < b) {
+        const std::ptrdiff_t first = a * w + x0, last = (b - 1) * w + x1;
+        interior(out.data + first, in.data + first, static_cast<std::size_t>(last - first));
+      }
       for (std::size_t yu = ya; yu < yb; ++yu) {
         const auto y = static_cast<std::ptrdiff_t>(yu);
         if (has_interior && y >= y0 && y < y1) {
-          if (arity == 5) interior_row<5>(out, in, y, x0, x1);
-          else if (arity == 9) interior_row<9>(out, in, y, x0, x1);
-          else interior_row<25>(out, in, y, x0, x1);
+          if (!band)
+            interior(out.row(yu) + x0, in.row(yu) + x0, static_cast<std::size_t>(x1 - x0));
           frame_span(out, in, y, 0, x0);
-          frame_span(out, in, y, std::max(x0, x1), w);
+          frame_span(out, in, y, x1, w);
         } else {
           frame_span(out, in, y, 0, w);
         }
@@ -240,19 +255,14 @@ class stencil_kernel {
     });
   }
 
+  // One kernel call: dst[i] = f(neighbours of centre[i]); tap k reads centre + dy * stride + dx.
   template <std::size_t N, class O, class T>
-  void interior_row(view2d<O> out, view2d<const T> in, std::ptrdiff_t y, std::ptrdiff_t x0,
-                    std::ptrdiff_t x1) const {
-    const auto len = static_cast<std::size_t>(x1 - x0);
+  void interior_call(O* dst, const T* centre, std::size_t len, std::size_t stride) const {
     std::array<const T*, N> rows;
     const auto& taps = *taps_;
-    const T* centre = in.row(static_cast<std::size_t>(y)) + x0;
-    for (std::size_t i = 0; i < N; ++i) {
-      rows[i] = i < taps.size()
-                    ? in.row(static_cast<std::size_t>(y + taps[i].dy)) + (x0 + taps[i].dx)
-                    : centre;
-    }
-    O* dst = out.row(static_cast<std::size_t>(y)) + x0;
+    const auto st = static_cast<std::ptrdiff_t>(stride);
+    for (std::size_t i = 0; i < N; ++i)
+      rows[i] = i < taps.size() ? centre + taps[i].dy * st + taps[i].dx : centre;
     // Pointer + size form: (dst, len, rows[0], len, rows[1], len, ...).
     [&]<std::size_t... Is>(std::index_sequence<Is...>) {
       std::apply([&](const auto&... args) { (*kernel_)(dst, len, args...); },
