@@ -180,8 +180,11 @@ void resize_loop(benchmark::State& st, frame f) {
 }
 
 // The whole pipeline on a synthetic set of 24 files (1/8 PNG), images/s per mode.
+bool pipeline_files_made = false;
+
 const std::vector<fs::path>& pipeline_files() {
   static const std::vector<fs::path> files = [] {
+    pipeline_files_made = true;
     const fs::path dir = fs::temp_directory_path() / ("parjit_bench_images_" + std::to_string(getpid()));
     fs::create_directories(dir);
     std::vector<fs::path> v;
@@ -246,6 +249,6 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  fs::remove_all(pipeline_files().front().parent_path());
+  if (pipeline_files_made) fs::remove_all(pipeline_files().front().parent_path());
   return 0;
 }

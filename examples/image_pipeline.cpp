@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -319,7 +318,6 @@ mode_result run_mode(const std::string& mode, const std::vector<fs::path>& files
       bar.update(results.size());
     }
   } else {
-    std::mutex m;
     results = parjit::parallel_map(
         pool, files, [&](const fs::path& f) { return process(f, c, use_jit); },
         {.grain = 1, .progress = [&](std::size_t done, std::size_t) { bar.update(done); }});
