@@ -85,13 +85,17 @@ void check_all(F f, int reach) {
       auto src = random_image<T>(is * s.h, 1 + static_cast<unsigned>(s.w * 31 + s.h));
       jit::view2d<const T> in{src.data(), s.w, s.h, is};
       std::vector<O> got(os * s.h, O(99)), par(os * s.h, O(99)), want(os * s.h, O(99));
+      std::vector<O> pooled(os * s.h, O(99));
       auto k = jit::stencil(f, b);
       k(jit::view2d<O>{got.data(), s.w, s.h, os}, in);
       k(jit::par, jit::view2d<O>{par.data(), s.w, s.h, os}, in);
+      static parjit::arena_executor pool{3};
+      k(pool, jit::view2d<O>{pooled.data(), s.w, s.h, os}, in);
       reference<O, T>(f, b, jit::view2d<O>{want.data(), s.w, s.h, os}, in, reach);
       INFO("border " << int(b.kind) << " size " << s.w << "x" << s.h << " pad " << s.pad);
       CHECK(got == want);  // exact: the JIT equals C++ at -ffp-contract=off, bit for bit
       CHECK(par == want);
+      CHECK(pooled == want);
     }
 }
 
