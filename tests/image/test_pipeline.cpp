@@ -13,8 +13,20 @@ using namespace image_demo;
 
 namespace {
 
+// A per-process scratch folder, removed when the test program exits.
+const fs::path& scratch() {
+  static const struct folder {
+    fs::path path = fs::temp_directory_path() / ("parjit_test_image_" + std::to_string(getpid()));
+    ~folder() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } f;
+  return f.path;
+}
+
 fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("parjit_test_image_" + std::to_string(getpid())) / name;
+  const fs::path d = scratch() / name;
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
