@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 what=${1:-demo}
 
 packages=(cmake ninja-build g++ lld libtbb-dev llvm-19-dev catch2 libbenchmark-dev
-          libopenmpi-dev openmpi-bin
+          libopenmpi-dev openmpi-bin libstb-dev libturbojpeg0-dev python3-mpi4py python3-pil
           python3-numpy python3-numexpr python3-numba python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
