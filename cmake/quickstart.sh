@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's two Quick-start commands: `bash cmake/quickstart.sh demo` builds and runs the main
-# demo; `bash cmake/quickstart.sh test` builds and runs the whole test suite (release, then
+# demo (the image pipeline: seq vs parallel_map vs parallel_map + JIT on 200 generated images); `bash cmake/quickstart.sh test` builds and runs the whole test suite (release, then
 # ASan+UBSan). Installs the Debian 12 packages it needs when they are missing (run as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +23,8 @@ jobs=$(nproc)
 case "$what" in
   demo)
     cmake --preset release
-    cmake --build --preset release --target futures_quickstart -j "$jobs"
-    ./build/release/examples/futures_quickstart
+    cmake --build --preset release --target image_pipeline -j "$jobs"
+    ./build/release/examples/image_pipeline
     ;;
   test)
     cmake --preset release
