@@ -61,3 +61,20 @@ TEST_CASE("apply2d and split_channels on interleaved RGB", "[image]") {
   CHECK(g[2] == rgb[2 * 3 + 1]);
   CHECK(b[w * h - 1] == rgb.back());
 }
+
+TEST_CASE("vectorize: a kernel called with 2-D views runs row by row, padding untouched",
+          "[image]") {
+  const std::size_t w = 5, h = 3, stride = 8;
+  std::vector<float> in(stride * h), out(stride * h, -1.f);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<float>(i);
+  auto scale = jit::vectorize([](auto x, auto s) { return x * s; }, jit::options{.cache = false});
+  const jit::view2d<const float> src{in.data(), w, h, stride};
+  SECTION("serial") { scale(jit::view2d<float>{out.data(), w, h, stride}, src, 2.0f); }
+  SECTION("parallel") { scale(jit::par, jit::view2d<float>{out.data(), w, h, stride}, src, 2.0f); }
+  for (std::size_t y = 0; y < h; ++y)
+    for (std::size_t x = 0; x < stride; ++x)
+      REQUIRE(out[y * stride + x] == (x < w ? 2.f * in[y * stride + x] : -1.f));
+  std::vector<float> small(4 * 2);
+  REQUIRE_THROWS_AS(scale(jit::view2d<float>{small.data(), 4, 2}, src, 1.0f),
+                    std::invalid_argument);
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -14,6 +15,20 @@
 #include "vocabulary.hpp"
 
 namespace parjit::jit {
+
+template <class T, std::size_t C>
+struct view2d;  // view2d.hpp: k(out_view, in_views...) runs the kernel over 2-D views
+
+namespace detail {
+template <class V>
+struct is_view2d_operand : std::false_type {};
+template <class T, std::size_t C>
+struct is_view2d_operand<view2d<T, C>> : std::true_type {};
+template <class... A>
+inline constexpr bool any_view2d = (is_view2d_operand<std::remove_cvref_t<A>>::value || ...);
+template <class K, class Out, class... In>
+void apply2d(parjit::arena_executor* ex, const K& kernel, const Out& out, const In&... in);
+}  // namespace detail
 
 /// An elementwise kernel: `k(out, in...)` sets `out[i] = static_cast<Out>(f(in[i]...))`.
 /// Made by `jit::vectorize`. Inputs are contiguous ranges (std::vector, std::span, std::array,
@@ -28,6 +43,7 @@ namespace parjit::jit {
 ///     hypot(out, a, b);             // serial
 ///     hypot(jit::par, out, a, b);   // chunks on parjit::default_executor()
 ///     hypot(pool, out, a, b);       // chunks on an arena_executor
+///     hypot(out_view, a_view, b_view);  // jit::view2d images (view2d.hpp), row by row
 ///
 /// Thread-safety: any number of threads may call one kernel (and its copies, which share the
 /// compiled code) at once; concurrent first calls compile a signature once.
@@ -89,8 +105,12 @@ class vectorized {
   void call(parjit::arena_executor* ex, Args&&... args) const {
     static_assert(sizeof...(Args) >= 1,
                   "parjit::jit: an elementwise kernel is called as k(out, inputs...)");
-    auto ops = detail::normalize(std::forward<Args>(args)...);
-    std::apply([&](auto& out, auto&... in) { this->run(ex, out, in...); }, ops);
+    if constexpr (detail::any_view2d<Args...>) {
+      detail::apply2d(ex, *this, args...);  // 2-D views: row by row (jit::apply2d)
+    } else {
+      auto ops = detail::normalize(std::forward<Args>(args)...);
+      std::apply([&](auto& out, auto&... in) { this->run(ex, out, in...); }, ops);
+    }
   }
 
   template <class Out, class... In>
