@@ -30,11 +30,7 @@ struct value {
   static value of(T v) noexcept {
     value r;
     r.type = kind_of<T>;
-    if constexpr (std::is_same_v<T, bool>) {
-      r.bits = v ? 1 : 0;
-    } else {
-      std::memcpy(&r.bits, &v, sizeof(T));
-    }
+    r.bits = to_bits(v);
     return r;
   }
 
@@ -45,13 +41,7 @@ struct value {
       throw std::invalid_argument("parjit::expr::value: holds " + std::string(name_of(type)) +
                                   ", read as " + std::string(name_of(kind_of<T>)));
     }
-    if constexpr (std::is_same_v<T, bool>) {
-      return bits != 0;
-    } else {
-      T v;
-      std::memcpy(&v, &bits, sizeof(T));
-      return v;
-    }
+    return from_bits<T>(bits);
   }
 
   /// Bitwise equality (so NaN == NaN when the payloads match, and 0.0 != -0.0).

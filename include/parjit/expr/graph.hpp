@@ -79,24 +79,14 @@ struct node {
     node n;
     n.code = op::constant;
     n.type = kind_of<T>;
-    if constexpr (std::is_same_v<T, bool>) {
-      n.bits = value ? 1 : 0;
-    } else {
-      std::memcpy(&n.bits, &value, sizeof(T));
-    }
+    n.bits = to_bits(value);
     return n;
   }
 
   /// The constant's value read back as T (T must match `type`).
   template <element T>
   T value() const noexcept {
-    if constexpr (std::is_same_v<T, bool>) {
-      return bits != 0;
-    } else {
-      T v;
-      std::memcpy(&v, &bits, sizeof(T));
-      return v;
-    }
+    return from_bits<T>(bits);
   }
 
   friend bool operator==(const node&, const node&) = default;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <type_traits>
 
@@ -165,6 +166,29 @@ constexpr scalar_kind select_type(scalar_kind a, scalar_kind b) noexcept {
 /// ... for three operands (`clamp(x, lo, hi)`), as `std::common_type_t<X, L, H>`.
 constexpr scalar_kind select_type(scalar_kind a, scalar_kind b, scalar_kind c) noexcept {
   return select_type(select_type(a, b), c);
+}
+
+/// A scalar's bytes in its own representation, zero-padded to 64 bits (bool: 0 or 1), and back.
+/// Graph constants and evaluator values share this one encoding.
+template <element T>
+inline std::uint64_t to_bits(T v) noexcept {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v ? 1 : 0;
+  } else {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof(T));
+    return bits;
+  }
+}
+template <element T>
+inline T from_bits(std::uint64_t bits) noexcept {
+  if constexpr (std::is_same_v<T, bool>) {
+    return bits != 0;
+  } else {
+    T v;
+    std::memcpy(&v, &bits, sizeof(T));
+    return v;
+  }
 }
 
 /// The spelling of the type in C++ (`"float"`, `"std::uint8_t"`), for messages and printing.
