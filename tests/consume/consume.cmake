@@ -1,5 +1,6 @@
 # CTest fixture: install parjit into a temporary prefix, then build and run tests/consume against it
-# (find_package), and once more through add_subdirectory.
+# (find_package), and once more through add_subdirectory. The consumer builds get no linker flags
+# of ours: a user's default linker must do.
 set(consume_prefix ${CMAKE_BINARY_DIR}/consume/prefix)
 set(consume_jit OFF)
 if(PARJIT_JIT)
@@ -14,7 +15,7 @@ add_test(NAME consume.find_package
            --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consume ${CMAKE_BINARY_DIR}/consume/find_package
            --build-generator Ninja
            --build-options -DCMAKE_PREFIX_PATH=${consume_prefix} -DCONSUME_JIT=${consume_jit}
-                           -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld
+                           -DCMAKE_BUILD_TYPE=Release
            --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
 set_tests_properties(consume.find_package PROPERTIES FIXTURES_REQUIRED parjit_installed
                      LABELS consume TIMEOUT 600)
@@ -24,6 +25,6 @@ add_test(NAME consume.add_subdirectory
            --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consume ${CMAKE_BINARY_DIR}/consume/add_subdirectory
            --build-generator Ninja
            --build-options -DPARJIT_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release
-                           -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DPARJIT_JIT=OFF
+                           -DPARJIT_JIT=OFF
            --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
 set_tests_properties(consume.add_subdirectory PROPERTIES LABELS consume TIMEOUT 600)
