@@ -3,11 +3,12 @@
 if(TARGET parjit::jit)
   add_library(parjit_jit_bench_baselines OBJECT
     ${CMAKE_CURRENT_LIST_DIR}/jit_kernels_loops.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/jit_kernels_fastmath.cpp)
+    ${CMAKE_CURRENT_LIST_DIR}/jit_kernels_fastmath.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/jit_kernels_tbb.cpp)
   target_link_libraries(parjit_jit_bench_baselines PRIVATE parjit::parallel)
   # The bar DESIGN.md sets: g++ -O3 -march=native, plus no FMA contraction (the JIT's default
   # semantics) and -fno-math-errno (the JIT sets no errno; with errno GCC cannot vectorise
-  # sqrt, which would flatter the JIT); K3 is also measured against -ffast-math.
+  # sqrt, which would flatter the JIT); K3 and K4 are also measured against -ffast-math.
   target_compile_options(parjit_jit_bench_baselines PRIVATE -O3 -march=native)
   set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/jit_kernels_loops.cpp
     PROPERTIES COMPILE_OPTIONS "-ffp-contract=off;-fno-math-errno")
