@@ -25,4 +25,13 @@ if(TARGET parjit::jit)
   # (a warm cache would turn a "first call" into a load; bench/jit_cache measures that).
   target_compile_definitions(jit_kernels PRIVATE PARJIT_CACHE_DEFAULT=0)
   target_compile_definitions(jit_compile PRIVATE PARJIT_CACHE_DEFAULT=0)
+  # First call in a fresh process (spawns itself; children run with PARJIT_CACHE=0).
+  add_executable(jit_first_call ${CMAKE_CURRENT_LIST_DIR}/jit_first_call.cpp)
+  target_link_libraries(jit_first_call PRIVATE parjit::jit)
+  target_include_directories(jit_first_call PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  target_compile_definitions(jit_first_call PRIVATE PARJIT_CACHE_DEFAULT=0)
+  if(PARJIT_BUILD_TESTS)
+    add_test(NAME bench.jit_first_call.smoke COMMAND jit_first_call --reps 1 --kernels K1_hypot,K4_dot)
+    set_tests_properties(bench.jit_first_call.smoke PROPERTIES LABELS bench TIMEOUT 300)
+  endif()
 endif()

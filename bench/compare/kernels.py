@@ -20,7 +20,9 @@ calls long enough to last `--min-time` seconds; the median, min and max over rep
 reported. First call: one fresh `python3` process per system and kernel imports the modules
 (timed: import_s), defines the kernel and calls it once at n = 1000 (timed: first_call_s, which
 includes numba's type inference + LLVM compile, or vectorize's eager compile), then calls it again
-(second_call_s).
+(second_call_s); start_to_result_s is the whole fresh process up to the first result (the parent's
+CLOCK_MONOTONIC before it starts the child -> the child's after its first call: interpreter start,
+imports, data, compile, call), the figure bench/jit_first_call measures for parjit.
 
 Usage: kernels.py [--quick] [--threads T] [--out FILE.json]
 """
@@ -217,21 +219,25 @@ def first_call_child(system, kernel, n, threads):
     fn = build(system, kernel, d, threads)
     fn()
     t3 = time.perf_counter()
+    t_result_ns = time.monotonic_ns()
     fn()
     t4 = time.perf_counter()
-    print(json.dumps({"import_s": t1 - t0, "first_call_s": t3 - t2, "second_call_s": t4 - t3}))
+    print(json.dumps({"import_s": t1 - t0, "first_call_s": t3 - t2, "second_call_s": t4 - t3,
+                      "t_result_ns": t_result_ns}))
 
 
 def first_call(system, kernel, threads, n=1000):
     cmd = [sys.executable, os.path.abspath(__file__), "--first-call", system, kernel,
            "--threads", str(threads), "--n", str(n)]
     t0 = time.perf_counter()
+    t_spawn_ns = time.monotonic_ns()
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         return {"case": kernel, "system": system, "n": n, "error": p.stderr.strip()[-500:]}
     rec = json.loads(p.stdout.strip().splitlines()[-1])
-    rec.update({"case": kernel, "system": system, "n": n, "process_s": wall})
+    rec.update({"case": kernel, "system": system, "n": n, "process_s": wall,
+                "start_to_result_s": (rec.pop("t_result_ns") - t_spawn_ns) * 1e-9})
     return rec
 
 
@@ -255,6 +261,32 @@ def runtime_info(threads):
         info["numba_svml"] = bool(numba_sysinfo.get_sysinfo().get("SVML Operational"))
     except ImportError as e:
         info["import_error"] = str(e)
+    info.update(blas_info())
+    return info
+
+
+def blas_info():
+    """The BLAS numpy actually loaded (K4's np.dot is its sdot) and, for OpenBLAS, the core type
+    and thread count it runs with (OPENBLAS_CORETYPE overrides the detected core type)."""
+    import ctypes
+
+    try:
+        import numpy  # noqa: F401
+        with open("/proc/self/maps") as f:
+            libs = sorted({ln.split()[-1] for ln in f if "blas" in ln.lower() and "/" in ln})
+    except (ImportError, OSError):
+        return {}
+    info = {"blas_libraries": libs}
+    for path in libs:
+        for suffix in ("", "64_"):  # numpy's own wheels build OpenBLAS with 64_ names
+            try:
+                lib = ctypes.CDLL(path)
+                corename = getattr(lib, "openblas_get_corename" + suffix)
+                corename.restype = ctypes.c_char_p
+                info["openblas_corename"] = corename().decode()
+                info["openblas_threads"] = getattr(lib, "openblas_get_num_threads" + suffix)()
+            except (OSError, AttributeError):
+                continue
     return info
 
 
