@@ -31,6 +31,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -273,9 +274,12 @@ def blas_info():
     try:
         import numpy  # noqa: F401
         with open("/proc/self/maps") as f:
-            libs = sorted({ln.split()[-1] for ln in f if "blas" in ln.lower() and "/" in ln})
+            paths = {ln.split()[-1] for ln in f if "/" in ln}
     except (ImportError, OSError):
         return {}
+    # BLAS libraries, not the Python modules that wrap them (scipy's _fblas, loaded by numba)
+    blas = re.compile(r"^lib(open|flexi)?blas|openblas|^libmkl_rt|^libblis")
+    libs = sorted(p for p in paths if blas.search(os.path.basename(p)) and ".cpython-" not in p)
     info = {"blas_libraries": libs}
     for path in libs:
         for suffix in ("", "64_"):  # numpy's own wheels build OpenBLAS with 64_ names

@@ -337,10 +337,12 @@ def blas_text(machine, py_meta):
                  + (" — the core type the environment forced." if core else
                     " — the core type it detected."))
     else:
-        found = (f"numpy loaded {', '.join(f'`{x}`' for x in libs) or 'no BLAS library'}, which "
-                 "is not OpenBLAS (Debian's `libblas3` is the reference BLAS: `sdot` is a plain "
-                 "scalar loop on one thread), so the OPENBLAS_* settings had no effect on it and "
-                 "numpy's K4 is not an optimised-BLAS figure.")
+        reference = any("/blas/libblas" in x for x in libs)
+        what = ("the reference BLAS (Debian's `libblas3`: `sdot` is a plain scalar loop on one "
+                "thread), so numpy's K4 is not an optimised-BLAS figure" if reference else
+                "no OpenBLAS (it exports no `openblas_get_corename`)")
+        found = (f"numpy loaded {', '.join(f'`{x}`' for x in libs) or 'no BLAS library'}: "
+                 f"{what}; the OPENBLAS_* settings had no effect on it.")
     return ("numpy's K4 is `np.dot`, i.e. BLAS `sdot`; it sits in both columns (an OpenBLAS "
             f"`sdot` may use several threads). {found} {setting}")
 
@@ -369,8 +371,8 @@ def kernel_section(st, blas):
             for column, pj_name in (("one", "parjit"), ("all", "parjit_par")):
                 pj = st.dist(k, pj_name, n)
                 peers = [st.dist(k, s, n) for s in kernel_peers(k, column)]
-                lost = losses_to(f"{k} n={fmt_n(n)}, {'1 thread' if column == 'one' else 'all cores'}",
-                                 pj, peers)
+                label = "1 thread" if column == "one" else "all cores"
+                lost = losses_to(f"{k} n={fmt_n(n)}, {label}", pj, peers)
                 row += [fmt_ratio(pj, fastest(peers)), fmt_losses(lost)]
                 losses += lost
             rows.append(row)
@@ -766,7 +768,7 @@ def build_report(d, make_plots=True):
     order = {"loses": 0, "noise": 1, "unresolved": 2}
     parts += [f"- {l.line()}" for l in sorted(losses, key=lambda l: order[l.kind])] or [
         "- nowhere in this run"]
-    parts += ["", "## Plots", ""] + [f"![{p}]({p})" for p in made]
+    parts += ["", "## Plots", ""] + [p if p.startswith("_") else f"![{p}]({p})" for p in made]
     parts += ["", "## Missing", ""]
     parts += missing + ([f"- not measured: {', '.join(expected)}"] if expected else [])
     if not missing and not expected:
@@ -970,7 +972,8 @@ def selftest():
 
     print("report selftest: map, scaling, futures, first call")
     mc = table_row(text, "| case | n |", "| map_cheap | 1e3 |")
-    check(f"map_cheap 1e3 vs OpenMP: {mc['parjit ÷ `openmp`']!r}", mc["parjit ÷ `openmp`"] == "1.18×")
+    check(f"map_cheap 1e3 vs OpenMP: {mc['parjit ÷ `openmp`']!r}",
+          mc["parjit ÷ `openmp`"] == "1.18×")
     check(f"map_cheap 1e3 vs raw TBB: {mc['parjit ÷ `tbb_parallel_for`']!r}",
           mc["parjit ÷ `tbb_parallel_for`"] == "1.00×")
     check(f"map_cheap 1e3 lists numba and OpenMP: {mc['loses to']!r}",
@@ -989,13 +992,15 @@ def selftest():
     fk1 = table_row(text, "| kernel | `parjit`, warm", "| K1_hypot |")
     fresh = fk1["`parjit`, fresh process: start → result (main → result)"]
     check(f"first call, fresh process shown beside the warm one: {fresh!r}",
-          fresh.startswith("60 ms") and "(30 ms" in fresh and fk1["`parjit`, warm process"].startswith("7.25 ms"))
+          fresh.startswith("60 ms") and "(30 ms" in fresh
+          and fk1["`parjit`, warm process"].startswith("7.25 ms"))
     check(f"first call ratio on equal terms (fresh vs fresh): "
           f"{fk1['fresh process: `parjit` ÷ fastest numba']!r}",
           fk1["fresh process: `parjit` ÷ fastest numba"] == "0.17× (`numba_njit`)")
     fk4 = table_row(text, "| kernel | `parjit`, warm", "| K4_dot |")
-    check(f"first call loss against a one-process peer is 'spread unknown': {fk4['fresh process: loses to']!r}",
-          fk4["fresh process: loses to"].startswith("`numba_njit` 1.25× *slower, spread unknown*"))
+    fk4_lost = fk4["fresh process: loses to"]
+    check(f"first call loss against a one-process peer is 'spread unknown': {fk4_lost!r}",
+          fk4_lost.startswith("`numba_njit` 1.25× *slower, spread unknown*"))
 
     print("report selftest: the summary's text")
     check("the noise rule is defined in the summary", NOISE_RULE in text)
