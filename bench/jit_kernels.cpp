@@ -1,6 +1,7 @@
 // Steady-state speed of JIT kernels K1-K6 beside their baselines, one binary so ratios come from
 // one run: parjit (serial), parjit_par (jit::par), loop (hand-written, -O3 -march=native
-// -ffp-contract=off), loop_fastmath (K3, -ffast-math) and naive_et (expression templates, no JIT).
+// -ffp-contract=off), loop_fastmath (K3, K4: -ffast-math), naive_et (expression templates, no JIT),
+// and on all cores tbb_loop / tbb_loop_fastmath (the loops on raw oneTBB chunks).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -41,7 +42,7 @@ const data& data_for(std::size_t n) {
   return *cache.back();
 }
 
-enum class sys { parjit, parjit_par, loop, loop_fastmath, naive_et };
+enum class sys { parjit, parjit_par, loop, loop_fastmath, naive_et, tbb_loop, tbb_loop_fastmath };
 
 const auto jk1 = jit::vectorize(k1);
 const auto jk2 = jit::vectorize(k2);
@@ -64,34 +65,43 @@ void bench(benchmark::State& state) {
       if constexpr (S == sys::parjit_par) jk1(jit::par, d.out, d.a, d.b);
       if constexpr (S == sys::loop) loop_k1(out, a, b, n);
       if constexpr (S == sys::naive_et) naive_et_k1(out, a, b, n);
+      if constexpr (S == sys::tbb_loop) tbb_loop_k1(out, a, b, n);
     } else if constexpr (K == 2) {
       if constexpr (S == sys::parjit) jk2(d.out, d.a);
       if constexpr (S == sys::parjit_par) jk2(jit::par, d.out, d.a);
       if constexpr (S == sys::loop) loop_k2(out, a, n);
       if constexpr (S == sys::naive_et) naive_et_k2(out, a, n);
+      if constexpr (S == sys::tbb_loop) tbb_loop_k2(out, a, n);
     } else if constexpr (K == 3) {
       if constexpr (S == sys::parjit) jk3(d.out, d.a, d.b);
       if constexpr (S == sys::parjit_par) jk3(jit::par, d.out, d.a, d.b);
       if constexpr (S == sys::loop) loop_k3(out, a, b, n);
       if constexpr (S == sys::loop_fastmath) loop_fastmath_k3(out, a, b, n);
       if constexpr (S == sys::naive_et) naive_et_k3(out, a, b, n);
+      if constexpr (S == sys::tbb_loop) tbb_loop_k3(out, a, b, n, false);
+      if constexpr (S == sys::tbb_loop_fastmath) tbb_loop_k3(out, a, b, n, true);
     } else if constexpr (K == 4) {
       float s = 0;
       if constexpr (S == sys::parjit) s = jk4(d.a, d.b);
       if constexpr (S == sys::parjit_par) s = jk4(jit::par, d.a, d.b);
       if constexpr (S == sys::loop) s = loop_k4(a, b, n);
+      if constexpr (S == sys::loop_fastmath) s = loop_fastmath_k4(a, b, n);
       if constexpr (S == sys::naive_et) s = naive_et_k4(a, b, n);
+      if constexpr (S == sys::tbb_loop) s = tbb_loop_k4(a, b, n, false);
+      if constexpr (S == sys::tbb_loop_fastmath) s = tbb_loop_k4(a, b, n, true);
       benchmark::DoNotOptimize(s);
     } else if constexpr (K == 5) {
       if constexpr (S == sys::parjit) jk5(d.out, d.a, d.b);
       if constexpr (S == sys::parjit_par) jk5(jit::par, d.out, d.a, d.b);
       if constexpr (S == sys::loop) loop_k5(out, a, b, n);
       if constexpr (S == sys::naive_et) naive_et_k5(out, a, b, n);
+      if constexpr (S == sys::tbb_loop) tbb_loop_k5(out, a, b, n);
     } else {
       if constexpr (S == sys::parjit) jk6(d.out, d.r, d.g, d.bl);
       if constexpr (S == sys::parjit_par) jk6(jit::par, d.out, d.r, d.g, d.bl);
       if constexpr (S == sys::loop) loop_k6(out, d.r.data(), d.g.data(), d.bl.data(), n);
       if constexpr (S == sys::naive_et) naive_et_k6(out, d.r.data(), d.g.data(), d.bl.data(), n);
+      if constexpr (S == sys::tbb_loop) tbb_loop_k6(out, d.r.data(), d.g.data(), d.bl.data(), n);
     }
   };
   run();
@@ -113,13 +123,17 @@ void sizes(benchmark::internal::Benchmark* b) {
   BENCHMARK(bench<K, sys::parjit>)->Name(#name "/parjit")->Apply(sizes);              \
   BENCHMARK(bench<K, sys::parjit_par>)->Name(#name "/parjit_par")->Apply(sizes);      \
   BENCHMARK(bench<K, sys::loop>)->Name(#name "/loop")->Apply(sizes);                  \
-  BENCHMARK(bench<K, sys::naive_et>)->Name(#name "/naive_et")->Apply(sizes);
+  BENCHMARK(bench<K, sys::naive_et>)->Name(#name "/naive_et")->Apply(sizes);          \
+  BENCHMARK(bench<K, sys::tbb_loop>)->Name(#name "/tbb_loop")->Apply(sizes);
 
 PARJIT_JIT_BENCH(1, K1_hypot)
 PARJIT_JIT_BENCH(2, K2_poly)
 PARJIT_JIT_BENCH(3, K3_expsin)
 BENCHMARK(bench<3, sys::loop_fastmath>)->Name("K3_expsin/loop_fastmath")->Apply(sizes);
+BENCHMARK(bench<3, sys::tbb_loop_fastmath>)->Name("K3_expsin/tbb_loop_fastmath")->Apply(sizes);
 PARJIT_JIT_BENCH(4, K4_dot)
+BENCHMARK(bench<4, sys::loop_fastmath>)->Name("K4_dot/loop_fastmath")->Apply(sizes);
+BENCHMARK(bench<4, sys::tbb_loop_fastmath>)->Name("K4_dot/tbb_loop_fastmath")->Apply(sizes);
 PARJIT_JIT_BENCH(5, K5_select)
 PARJIT_JIT_BENCH(6, K6_grey)
 

@@ -15,8 +15,21 @@ float loop_k4(const float* a, const float* b, std::size_t n);
 void loop_k5(float* out, const float* a, const float* b, std::size_t n);
 void loop_k6(float* out, const std::uint8_t* r, const std::uint8_t* g, const std::uint8_t* b,
              std::size_t n);
-// K3 with -ffast-math (jit_kernels_fastmath.cpp): libmvec through GCC's vectoriser.
+// K3 and K4 with -ffast-math (jit_kernels_fastmath.cpp): libmvec through GCC's vectoriser (K3),
+// a reassociated, vectorised sum (K4).
 void loop_fastmath_k3(float* out, const float* a, const float* b, std::size_t n);
+float loop_fastmath_k4(const float* a, const float* b, std::size_t n);
+
+// The loops above on all cores (jit_kernels_tbb.cpp): raw tbb::parallel_for (K4:
+// parallel_reduce) over chunks of at least 16384 elements, jit::par's grain, in TBB's default
+// arena; each chunk calls the one-thread loop. `fastmath`: K3 and K4 call the -ffast-math loop.
+void tbb_loop_k1(float* out, const float* a, const float* b, std::size_t n);
+void tbb_loop_k2(float* out, const float* a, std::size_t n);
+void tbb_loop_k3(float* out, const float* a, const float* b, std::size_t n, bool fastmath);
+float tbb_loop_k4(const float* a, const float* b, std::size_t n, bool fastmath);
+void tbb_loop_k5(float* out, const float* a, const float* b, std::size_t n);
+void tbb_loop_k6(float* out, const std::uint8_t* r, const std::uint8_t* g, const std::uint8_t* b,
+                 std::size_t n);
 
 // The same expressions as parjit expression templates, evaluated element by element by a
 // recursive tree walk that the C++ compiler inlines (no JIT): jit_kernels_loops.cpp.

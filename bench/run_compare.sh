@@ -66,7 +66,7 @@ if ((build)); then
     (cd "$src" && cmake --preset release >/dev/null)
     bcmd=(cmake --build --preset release)
   fi
-  for b in "${bench_bins[@]}"; do
+  for b in "${bench_bins[@]}" jit_first_call; do
     # A target another engineer has not added yet is reported missing, not fatal.
     (cd "$src" && "${bcmd[@]}" -j "$jobs" --target "$b") || log "could not build $b: it will be missing"
   done
@@ -146,6 +146,21 @@ for b in "${bench_bins[@]}"; do
   fi
   log "$b took $((SECONDS - t0)) s"
 done
+
+# --- parjit's first call in fresh processes (cache off), beside numba's ----------------------------
+exe=$build_dir/bench/jit_first_call
+rm -f "$out/proc_jit_first_call.json"
+if [[ -x $exe ]]; then
+  log "running jit_first_call"
+  t0=$SECONDS
+  fc_args=(--reps 10)
+  ((quick)) && fc_args=(--reps 3 --kernels K1_hypot)
+  "$exe" "${fc_args[@]}" --out "$out/proc_jit_first_call.json" 2>"$out/proc_jit_first_call.log" ||
+    log "jit_first_call failed (see $out/proc_jit_first_call.log)"
+  log "jit_first_call took $((SECONDS - t0)) s"
+else
+  log "$exe not built: parjit's fresh-process first call will be reported missing"
+fi
 
 # --- Python twins --------------------------------------------------------------------------------
 py_args=(--threads "$threads")

@@ -20,7 +20,11 @@ calls long enough to last `--min-time` seconds; the median, min and max over rep
 reported. First call: one fresh `python3` process per system and kernel imports the modules
 (timed: import_s), defines the kernel and calls it once at n = 1000 (timed: first_call_s, which
 includes numba's type inference + LLVM compile, or vectorize's eager compile), then calls it again
-(second_call_s).
+(second_call_s); start_to_result_s is the whole fresh process up to the first result (the parent's
+CLOCK_MONOTONIC before it starts the child -> the child's after its first call: interpreter start,
+imports, data, compile, call), the figure bench/jit_first_call measures for parjit. Three such
+processes per system and kernel (`--first-call-reps`; --quick: one): medians, and each sample in
+`<figure>_reps`.
 
 Usage: kernels.py [--quick] [--threads T] [--out FILE.json]
 """
@@ -29,6 +33,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -217,21 +222,25 @@ def first_call_child(system, kernel, n, threads):
     fn = build(system, kernel, d, threads)
     fn()
     t3 = time.perf_counter()
+    t_result_ns = time.monotonic_ns()
     fn()
     t4 = time.perf_counter()
-    print(json.dumps({"import_s": t1 - t0, "first_call_s": t3 - t2, "second_call_s": t4 - t3}))
+    print(json.dumps({"import_s": t1 - t0, "first_call_s": t3 - t2, "second_call_s": t4 - t3,
+                      "t_result_ns": t_result_ns}))
 
 
 def first_call(system, kernel, threads, n=1000):
     cmd = [sys.executable, os.path.abspath(__file__), "--first-call", system, kernel,
            "--threads", str(threads), "--n", str(n)]
     t0 = time.perf_counter()
+    t_spawn_ns = time.monotonic_ns()
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         return {"case": kernel, "system": system, "n": n, "error": p.stderr.strip()[-500:]}
     rec = json.loads(p.stdout.strip().splitlines()[-1])
-    rec.update({"case": kernel, "system": system, "n": n, "process_s": wall})
+    rec.update({"case": kernel, "system": system, "n": n, "process_s": wall,
+                "start_to_result_s": (rec.pop("t_result_ns") - t_spawn_ns) * 1e-9})
     return rec
 
 
@@ -255,6 +264,35 @@ def runtime_info(threads):
         info["numba_svml"] = bool(numba_sysinfo.get_sysinfo().get("SVML Operational"))
     except ImportError as e:
         info["import_error"] = str(e)
+    info.update(blas_info())
+    return info
+
+
+def blas_info():
+    """The BLAS numpy actually loaded (K4's np.dot is its sdot) and, for OpenBLAS, the core type
+    and thread count it runs with (OPENBLAS_CORETYPE overrides the detected core type)."""
+    import ctypes
+
+    try:
+        import numpy  # noqa: F401
+        with open("/proc/self/maps") as f:
+            paths = {ln.split()[-1] for ln in f if "/" in ln}
+    except (ImportError, OSError):
+        return {}
+    # BLAS libraries, not the Python modules that wrap them (scipy's _fblas, loaded by numba)
+    blas = re.compile(r"^lib(open|flexi)?blas|openblas|^libmkl_rt|^libblis")
+    libs = sorted(p for p in paths if blas.search(os.path.basename(p)) and ".cpython-" not in p)
+    info = {"blas_libraries": libs}
+    for path in libs:
+        for suffix in ("", "64_"):  # numpy's own wheels build OpenBLAS with 64_ names
+            try:
+                lib = ctypes.CDLL(path)
+                corename = getattr(lib, "openblas_get_corename" + suffix)
+                corename.restype = ctypes.c_char_p
+                info["openblas_corename"] = corename().decode()
+                info["openblas_threads"] = getattr(lib, "openblas_get_num_threads" + suffix)()
+            except (OSError, AttributeError):
+                continue
     return info
 
 
@@ -268,6 +306,8 @@ def main():
     ap.add_argument("--systems", type=str, default=",".join(SYSTEMS))
     ap.add_argument("--kernels", type=str, default=",".join(KERNELS))
     ap.add_argument("--out", type=str, default=None)
+    ap.add_argument("--first-call-reps", type=int, default=None,
+                    help="fresh processes per system and kernel (default 3; --quick: 1)")
     ap.add_argument("--first-call", nargs=2, metavar=("SYSTEM", "KERNEL"), help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=1000, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -304,9 +344,17 @@ def main():
             del d
 
     fc_kernels = ["K1_hypot"] if args.quick else kernels
+    fc_reps = args.first_call_reps or (1 if args.quick else 3)
     for kernel in fc_kernels:
         for system in systems:
-            rec = first_call(system, kernel, args.threads)
+            # fresh processes, one after another; the record holds their medians and each sample
+            runs = [first_call(system, kernel, args.threads) for _ in range(fc_reps)]
+            rec = next((r for r in runs if "error" in r), runs[0])
+            if "error" not in rec:
+                for key in ("import_s", "first_call_s", "second_call_s", "process_s",
+                            "start_to_result_s"):
+                    rec[key + "_reps"] = [r[key] for r in runs]
+                    rec[key] = statistics.median(rec[key + "_reps"])
             first.append(rec)
             msg = rec.get("error") or (f"import {rec['import_s'] * 1e3:.0f} ms, first call "
                                        f"{rec['first_call_s'] * 1e3:.1f} ms")
