@@ -197,6 +197,13 @@ void test_crafted_tasks() {
       CHECK(reply_error(out).find("outside the program's code") != std::string::npos);
     }
   }
+  {  // inside the code but not a function's first instruction (unless the binary is stripped)
+    auto m = task_message(key, detail::offset_of(&ident) + 1, 5);
+    detail::serve_one(m.data(), m.size(), out, 1);
+    CHECK(!detail::function_table::get().available ||
+          reply_error(out).find("not the start of one of its functions") != std::string::npos);
+    CHECK(detail::function_table::get().available);  // the test binaries keep their symbols
+  }
   {  // unknown key, short message, trailing bytes
     auto m = task_message(0x1234, 0, 5);
     detail::serve_one(m.data(), m.size(), out, 1);

@@ -3,7 +3,12 @@
 
 #include <cxxabi.h>
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <link.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -36,10 +41,11 @@ namespace parjit::mpi::detail {
 // itself is recovered from `offset`: 0 for a captureless lambda (default-constructed), and for a
 // function pointer its distance from the load address of the program's executable, which is the
 // same on every rank running the same binary (ASLR moves a module as a whole; the handshake checks
-// that every rank runs the same binary). Only addresses inside the executable's own code are
-// accepted, on both sides: a function from a shared library (`&::cos`) is refused at submit (each
-// process maps libraries at its own address), and a message naming an address outside the code
-// is refused by the worker instead of being called.
+// that every rank runs the same binary). Only the entry points of the executable's own functions
+// are accepted (its code range and, unless it is stripped, its symbol table), on both sides: a
+// function from a shared library (`&::cos`) is refused at submit (each process maps libraries at
+// its own address), and a message naming any other address is refused by the worker instead of
+// being called.
 using trampoline = void (*)(std::int64_t offset, reader& in, writer& out);
 
 // The program's executable as loaded in this process: its load address, its executable segments,
@@ -111,6 +117,66 @@ struct program_image {
         },
         &p);
     return p;
+  }
+};
+
+// The entry points of the executable's functions (link-time addresses, i.e. offsets from the load
+// address), from its ELF symbol tables: a function offset must be one of them, so a message cannot
+// make a worker jump into the middle of the code. Empty `available` when the file has no symbol
+// table (a stripped binary): then only the code range is checked.
+struct function_table {
+  std::vector<std::uint64_t> starts;  // sorted
+  bool available = false;
+
+  bool has(std::uint64_t offset) const noexcept {
+    return !available || std::binary_search(starts.begin(), starts.end(), offset);
+  }
+
+  static const function_table& get() {
+    static const function_table table = load();
+    return table;
+  }
+
+ private:
+  static function_table load() {
+    function_table t;
+    const int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return t;
+    struct stat st {};
+    void* map = MAP_FAILED;
+    if (::fstat(fd, &st) == 0 && st.st_size > 0)
+      map = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED) return t;
+    const auto* file = static_cast<const unsigned char*>(map);
+    const auto size = static_cast<std::size_t>(st.st_size);
+    auto fits = [&](std::uint64_t at, std::uint64_t n) { return at <= size && n <= size - at; };
+    ElfW(Ehdr) eh;
+    if (fits(0, sizeof eh)) {
+      std::memcpy(&eh, file, sizeof eh);
+      const bool elf = std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+                       eh.e_shentsize == sizeof(ElfW(Shdr)) &&
+                       fits(eh.e_shoff, std::uint64_t{eh.e_shnum} * sizeof(ElfW(Shdr)));
+      for (unsigned i = 0; elf && i < eh.e_shnum; ++i) {
+        ElfW(Shdr) sh;
+        std::memcpy(&sh, file + eh.e_shoff + i * sizeof sh, sizeof sh);
+        if ((sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+            sh.sh_entsize != sizeof(ElfW(Sym)) || !fits(sh.sh_offset, sh.sh_size))
+          continue;
+        if (sh.sh_type == SHT_SYMTAB) t.available = true;
+        for (std::uint64_t k = 0; k + sizeof(ElfW(Sym)) <= sh.sh_size; k += sizeof(ElfW(Sym))) {
+          ElfW(Sym) sym;
+          std::memcpy(&sym, file + sh.sh_offset + k, sizeof sym);
+          if (ELF64_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF &&
+              sym.st_value != 0)
+            t.starts.push_back(sym.st_value);
+        }
+      }
+    }
+    ::munmap(map, size);
+    std::sort(t.starts.begin(), t.starts.end());
+    t.starts.erase(std::unique(t.starts.begin(), t.starts.end()), t.starts.end());
+    return t;
   }
 };
 
@@ -192,7 +258,7 @@ std::int64_t offset_of(const F& f) {
   if constexpr (std::is_pointer_v<F>) {
     const auto& img = program_image::get();
     const auto a = reinterpret_cast<std::uintptr_t>(f);
-    if (!img.in_code(a))
+    if (!img.in_code(a) || !function_table::get().has(a - img.base))
       throw std::invalid_argument(
           "parjit::mpi: cannot send the function at " + std::to_string(a) + " (in " +
           module_of(reinterpret_cast<const void*>(f)) +
@@ -213,11 +279,12 @@ F callable_at(std::int64_t offset) {
   if constexpr (std::is_pointer_v<F>) {
     const auto& img = program_image::get();
     const std::uintptr_t a = img.base + static_cast<std::uintptr_t>(offset);
-    if (offset <= 0 || !img.in_code(a))
+    if (offset <= 0 || !img.in_code(a) ||
+        !function_table::get().has(static_cast<std::uint64_t>(offset)))
       throw std::runtime_error("parjit::mpi: malformed task message (function offset " +
                                std::to_string(offset) +
-                               " is outside the program's code; is every rank running the same "
-                               "binary?)");
+                               " is outside the program's code or not the start of one of its "
+                               "functions; is every rank running the same binary?)");
     return reinterpret_cast<F>(a);
   } else {
     if (offset != 0)
