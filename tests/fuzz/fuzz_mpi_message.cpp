@@ -41,10 +41,11 @@ constexpr auto flags = [](std::vector<bool> v, std::optional<int> o) {
   return std::make_tuple(v.size(), o.value_or(-1));
 };
 constexpr auto mix = [](std::pair<int, std::string> p, std::array<std::string, 2> a, pixel x) {
-  return std::make_tuple(p.first + static_cast<int>(x.r), a[0] + p.second,
-                         std::vector<std::string>{a[1]});
+  // (unsigned arithmetic: the arguments are arbitrary; the decoders are what is tested)
+  return std::make_tuple(static_cast<unsigned>(p.first) + x.tag[0], a[0] + p.second,
+                         std::vector<std::string>{a[1]}, x.r + x.g + x.b);
 };
-constexpr auto twice = [](int x) { return 2 * x; };
+constexpr auto twice = [](int x) { return 2u * static_cast<unsigned>(x); };
 
 using concat_t = detail::call_invoker<std::remove_const_t<decltype(concat)>, int, std::string>;
 using flags_t = detail::call_invoker<std::remove_const_t<decltype(flags)>, std::vector<bool>,
@@ -102,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 6: reply<std::tuple<std::size_t, int>>(p, n, &detail::decode_value<std::tuple<std::size_t, int>>); break;
     case 7: {  // a chunk reply, checked against the items sent (the next byte)
       const std::uint64_t items = n ? static_cast<std::uint8_t>(p[0]) : 0;
-      reply<detail::chunk_result<int>>(n ? p + 1 : p, n ? n - 1 : 0, &chunk_t::decode, items);
+      reply<detail::chunk_result<unsigned>>(n ? p + 1 : p, n ? n - 1 : 0, &chunk_t::decode, items);
       break;
     }
     case 8: {  // a worker runs a task message: [key choice][offset][payload]; the id is added
