@@ -64,17 +64,22 @@ class map_range;
 ///       auto all = parjit::parallel_map(ex, items, score);
 ///     }
 ///
-/// Callables are functions or lambdas without captures (they are named the same on every rank
-/// of one binary); arguments and results are serialised (see `parjit::mpi::serializer`).
-/// Futures are `parjit::future<T>`: `as_completed`, `wait`, `on_done` and `then` work unchanged;
-/// callbacks and continuations run on the root's progress thread, so keep them short.
-/// A task's exception is rethrown by `get()` as its standard type, else as `remote_error`; the
-/// worker keeps serving. The destructor shuts down (waits for accepted work, releases workers).
+/// Callables are lambdas without captures or functions of the program's executable (not of a
+/// shared library: refused at submit); every rank must run the same binary, which the
+/// constructor's handshake checks. Arguments and results are serialised (see
+/// `parjit::mpi::serializer`; views and pointers do not compile). Futures are
+/// `parjit::future<T>`: `as_completed`, `wait`, `on_done` and `then` work unchanged; callbacks and
+/// continuations run on the executor's completion threads, so they may wait on other futures of
+/// this executor. A task's exception is rethrown by `get()` as its standard type, else as
+/// `remote_error`; a reply that does not decode fails its future with std::runtime_error naming
+/// the rank. Either way the worker keeps serving. The destructor shuts down (waits for accepted
+/// work and its callbacks, releases workers).
 ///
 /// Thread safety: on the root, every member may be called from any thread.
 class executor {
  public:
-  /// Collective over `options.comm`. Needs a live `parjit::mpi::environment`.
+  /// Collective over `options.comm`. Needs a live `parjit::mpi::environment`. Throws
+  /// std::runtime_error, on every rank, when the ranks run different binaries or parjit versions.
   explicit executor(executor_options options = {}) {
     int initialized = 0;
     MPI_Initialized(&initialized);
@@ -143,7 +148,8 @@ class executor {
 
   /// Runs `fn(args...)` on a worker rank and returns its future. `fn`: a function or a
   /// captureless lambda; `args` and the result must be `shippable`. Throws std::logic_error
-  /// after shutdown() (and always on a worker rank).
+  /// after shutdown() (and always on a worker rank), std::invalid_argument for a function that
+  /// is not in the program's executable (`&::cos`: wrap it in a lambda).
   ///
   ///     parjit::future<double> f = ex.submit(score, std::string("cat.jpg"), 0.5);
   template <class F, class... Args>
