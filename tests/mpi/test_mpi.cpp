@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <future>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -133,6 +134,43 @@ void test_roundtrips(mpi::executor& ex) {
   auto nothing = ex.submit([](int) {}, 1);
   nothing.get();
   CHECK(nothing.done());
+  // Empty containers (no memcpy to a null pointer), bools and optionals (checked flag bytes).
+  auto e = ex.submit([](std::vector<double> v, std::string s) { return std::make_pair(v, s); },
+                     std::vector<double>{}, std::string());
+  CHECK(e.get().first.empty() && e.get().second.empty());
+  auto b = ex.submit([](bool x, std::optional<int> o) { return std::make_tuple(!x, o, x); }, true,
+                     std::optional<int>{7});
+  CHECK(b.get() == std::make_tuple(false, std::optional<int>{7}, true));
+}
+
+// A function of a shared library lies at another address on each rank: submit refuses it with a
+// clear error (or, where the executable holds a stub for it, runs it): never a crashed worker.
+void test_library_function(mpi::executor& ex) {
+  timed t{"a shared library's function: refused at submit"};
+  bool ok = false;
+  try {
+    ok = ex.submit(&::cos, 0.0).get() == 1.0;
+  } catch (const std::invalid_argument& e) {
+    ok = std::string(e.what()).find("only functions of the program's own executable") !=
+         std::string::npos;
+  }
+  CHECK(ok);
+  CHECK(ex.submit([](double x) { return std::cos(x); }, 0.0).get() == 1.0);
+}
+
+// A callback that waits on another future of the executor: completions do not wait for callbacks,
+// so this finishes, as it does on one rank.
+void test_callback_waits(mpi::executor& ex) {
+  timed t{"on_done / then waiting on another MPI future"};
+  std::promise<long> got;
+  auto done = got.get_future();
+  auto f = ex.submit(square, 3L);
+  f.on_done([&ex, &got](parjit::future<long>& self) {
+    got.set_value(ex.submit(square, self.get()).get());
+  });
+  CHECK(done.wait_for(std::chrono::seconds(60)) == std::future_status::ready && done.get() == 81);
+  auto g = ex.submit(square, 2L).then([&ex](long x) { return ex.submit(square, x).get(); });
+  CHECK(g.wait_for(std::chrono::seconds(60)) == std::future_status::ready && g.get() == 16);
 }
 
 void test_order(mpi::executor& ex) {
@@ -186,13 +224,16 @@ void test_order(mpi::executor& ex) {
 void test_exceptions(mpi::executor& ex) {
   timed t{"exceptions travel back; workers survive"};
   CHECK(throws<mpi::remote_error>([&] { ex.submit(fail_on, 37).get(); }, "bad item 37"));
+  bool threw = false;  // the checks in the handler must not pass when nothing is thrown
   try {
     ex.submit(fail_on, 37).get();
   } catch (const mpi::remote_error& e) {
+    threw = true;
     CHECK(e.type_name() == "parse_error");
     CHECK(e.message() == "bad item 37");
     CHECK(ex.worker_ranks() == 0 ? e.rank() == 0 : e.rank() > 0);
   }
+  CHECK(threw);
   CHECK(throws<std::invalid_argument>([&] { ex.submit(fail_on, 38).get(); }, "invalid 38"));
   CHECK(throws<std::out_of_range>(
       [&] { ex.submit([](std::vector<int> v) { return v.at(5); }, std::vector<int>{1}).get(); }));
@@ -329,12 +370,17 @@ void test_shutdown(mpi::executor& ex) {
 int main(int argc, char** argv) {
   mpi::environment env(argc, argv);
   my_rank = env.rank();
+  for (int i = 1; i + 1 < argc; ++i)  // messages larger than this travel in pieces
+    if (std::string(argv[i]) == "--piece-bytes")
+      parjit::mpi::detail::piece_bytes = static_cast<std::size_t>(std::stoul(argv[i + 1]));
   {
     mpi::executor ex;
     if (ex.is_root()) {
       std::printf("parjit mpi tests: %d rank(s), %zu worker rank(s), %zu worker threads\n",
                   ex.size(), ex.worker_ranks(), ex.workers());
       test_roundtrips(ex);
+      test_library_function(ex);
+      test_callback_waits(ex);
       test_order(ex);
       test_exceptions(ex);
       test_cancel(ex);

@@ -6,6 +6,8 @@
 #include <functional>
 #include <optional>
 #include <ranges>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -36,6 +38,13 @@ void mpi_chunks(mpi::executor& ex, In& in, std::size_t n, const F& fn,
   std::size_t done = 0;
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     const auto& r = chunks[c].get();
+    // Every count against what was sent (the reply decoder checks too): a chunk's results are
+    // written at their items' indices.
+    const std::size_t sent = std::min(n, c * per + per) - c * per;
+    if (r.values.size() > sent || (r.values.size() < sent && !r.error))
+      throw std::runtime_error("parjit::mpi: a chunk of " + std::to_string(sent) +
+                               " items came back with " + std::to_string(r.values.size()) +
+                               " results");
     consume(c * per, r.values);
     done += r.values.size();
     if (r.error) {

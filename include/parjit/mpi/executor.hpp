@@ -64,17 +64,22 @@ class map_range;
 ///       auto all = parjit::parallel_map(ex, items, score);
 ///     }
 ///
-/// Callables are functions or lambdas without captures (they are named the same on every rank
-/// of one binary); arguments and results are serialised (see `parjit::mpi::serializer`).
-/// Futures are `parjit::future<T>`: `as_completed`, `wait`, `on_done` and `then` work unchanged;
-/// callbacks and continuations run on the root's progress thread, so keep them short.
-/// A task's exception is rethrown by `get()` as its standard type, else as `remote_error`; the
-/// worker keeps serving. The destructor shuts down (waits for accepted work, releases workers).
+/// Callables are lambdas without captures or functions of the program's executable (not of a
+/// shared library: refused at submit); every rank must run the same binary, which the
+/// constructor's handshake checks. Arguments and results are serialised (see
+/// `parjit::mpi::serializer`; views and pointers do not compile). Futures are
+/// `parjit::future<T>`: `as_completed`, `wait`, `on_done` and `then` work unchanged; callbacks and
+/// continuations run on the executor's completion threads, so they may wait on other futures of
+/// this executor. A task's exception is rethrown by `get()` as its standard type, else as
+/// `remote_error`; a reply that does not decode fails its future with std::runtime_error naming
+/// the rank. Either way the worker keeps serving. The destructor shuts down (waits for accepted
+/// work and its callbacks, releases workers).
 ///
 /// Thread safety: on the root, every member may be called from any thread.
 class executor {
  public:
-  /// Collective over `options.comm`. Needs a live `parjit::mpi::environment`.
+  /// Collective over `options.comm`. Needs a live `parjit::mpi::environment`. Throws
+  /// std::runtime_error, on every rank, when the ranks run different binaries or parjit versions.
   explicit executor(executor_options options = {}) {
     int initialized = 0;
     MPI_Initialized(&initialized);
@@ -96,9 +101,15 @@ class executor {
     const int threads = options.threads > 0
                             ? options.threads
                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    std::vector<int> all(static_cast<std::size_t>(size_));
-    detail::check(MPI_Gather(&threads, 1, MPI_INT, all.data(), 1, MPI_INT, root_, comm_),
-                  "MPI_Gather");
+    // Every rank checks that all speak the same protocol and run the same binary: a rank of
+    // another program or parjit version is refused here, on every rank, not misread later.
+    std::vector<int> all;
+    try {
+      all = detail::handshake(comm_, threads);
+    } catch (...) {
+      MPI_Comm_free(&comm_);
+      throw;
+    }
     if (rank_ != root_) {
       detail::serve(comm_, root_, rank_, threads);
       return;
@@ -137,18 +148,21 @@ class executor {
 
   /// Runs `fn(args...)` on a worker rank and returns its future. `fn`: a function or a
   /// captureless lambda; `args` and the result must be `shippable`. Throws std::logic_error
-  /// after shutdown() (and always on a worker rank).
+  /// after shutdown() (and always on a worker rank), std::invalid_argument for a function that
+  /// is not in the program's executable (`&::cos`: wrap it in a lambda).
   ///
   ///     parjit::future<double> f = ex.submit(score, std::string("cat.jpg"), 0.5);
   template <class F, class... Args>
   auto submit(F&& fn, Args&&... args) {
     using fn_t = std::decay_t<F>;
     detail::check_shippable_callable<fn_t>();
+    (check_shippable<std::decay_t<Args>>(), ...);  // "an argument type cannot be sent"
     static_assert((shippable<std::decay_t<Args>> && ...),
                   "parjit::mpi: an argument type cannot be sent to another rank; specialise "
                   "parjit::mpi::serializer<T> for it (see parjit/mpi/serialize.hpp)");
     using inv = detail::call_invoker<fn_t, std::decay_t<Args>...>;
     using R = typename inv::result;
+    if constexpr (!std::is_void_v<R>) check_shippable<R>();
     static_assert(std::is_void_v<R> || shippable<R>,
                   "parjit::mpi: the result type cannot be sent back from another rank; "
                   "specialise parjit::mpi::serializer<T> for it (see parjit/mpi/serialize.hpp)");
@@ -202,6 +216,7 @@ class executor {
   template <class F, class Item, class Fill>
   auto submit_items(const F& fn, std::size_t n, Fill&& fill) {
     detail::check_shippable_callable<F>();
+    check_shippable<Item>();
     static_assert(shippable<Item>,
                   "parjit::mpi: the item type cannot be sent to another rank; specialise "
                   "parjit::mpi::serializer<T> for it (see parjit/mpi/serialize.hpp)");
@@ -216,6 +231,8 @@ class executor {
     writer w(s->message);
     w.write(static_cast<std::uint64_t>(n));
     fill(w);
+    // The reply is checked against the count sent (`fill` may have rewritten it: map does).
+    std::memcpy(&s->items, s->message.data() + detail::header_bytes, sizeof s->items);
     checked_core().submit(s);
     return parjit::detail::future_access::make<chunk>(
         std::static_pointer_cast<parjit::detail::state<chunk>>(std::move(s)));
@@ -236,7 +253,7 @@ class executor {
   std::vector<char> start_message(const F& fn) {
     static_assert(!std::is_function_v<F>, "parjit::mpi: internal: pass a decayed callable");
     const std::uint64_t key = detail::checked_key<Invoker>();
-    const auto offset = static_cast<std::int64_t>(detail::offset_of(fn, &Invoker::run));
+    const std::int64_t offset = detail::offset_of(fn);  // throws for a shared library's function
     std::vector<char> m = checked_core().buffer();
     writer w(m);
     w.write(std::uint64_t{0});  // the id, set at dispatch
