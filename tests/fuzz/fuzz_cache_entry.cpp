@@ -2,7 +2,7 @@
 // entry file holds, the parser reads only inside them and accepts exactly the entries that
 // encode back to the same bytes. Self-contained: needs only include/ (no LLVM).
 //
-//   clang++-19 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+//   clang++-19 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude
 //     tests/fuzz/fuzz_cache_entry.cpp -o fuzz_cache_entry
 //   ./fuzz_cache_entry -max_total_time=30 tests/fuzz/corpus/cache_entry
 #include <parjit/jit/detail/cache_entry.hpp>

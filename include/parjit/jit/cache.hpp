@@ -22,7 +22,7 @@ namespace parjit::jit::cache {
 /// but the process's (effective) user can have written it. The directory (created 0700) and each
 /// entry must be owned by that user and not writable by group or others, and an entry must be a
 /// regular file (a link or FIFO is never opened through); otherwise the process warns once for
-/// that directory and compiles in memory, leaving the offending files alone.
+/// that directory and compiles in memory, never loading or replacing the offending file.
 ///
 /// Size bound: `PARJIT_CACHE_MAX_MB` MiB (default 256; fractions allowed; 0 keeps no entry;
 /// `inf`, or 2^44 MiB and more, means no limit; unset or empty means the default; anything else,
