@@ -78,3 +78,46 @@ TEST_CASE("vectorize: a kernel called with 2-D views runs row by row, padding un
   REQUIRE_THROWS_AS(scale(jit::view2d<float>{small.data(), 4, 2}, src, 1.0f),
                     std::invalid_argument);
 }
+
+TEST_CASE("apply2d: overlap with out is checked over the whole 2-D extent", "[image]") {
+  auto add = jit::vectorize([](auto x, auto y) { return x + y; });
+  const std::size_t w = 6, h = 40, stride = 8;
+  std::vector<float> buf(stride * (h + 2)), other(stride * h);
+  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<float>(i % 97);
+  for (std::size_t i = 0; i < other.size(); ++i) other[i] = 0.5f * static_cast<float>(i % 13);
+  const std::vector<float> before = buf;
+  const jit::view2d<float> out{buf.data() + stride, w, h, stride};  // rows 1 .. h
+  const jit::view2d<const float> o{other.data(), w, h, stride};
+
+  SECTION("an input one row up or down, or a column over: std::invalid_argument, nothing written") {
+    for (std::size_t offset : {std::size_t{0}, 2 * stride, stride + 1, stride - 1}) {
+      const jit::view2d<const float> shifted{buf.data() + offset, w, h, stride};
+      CHECK_THROWS_AS(jit::apply2d(add, out, o, shifted), std::invalid_argument);
+      CHECK_THROWS_AS(jit::apply2d(jit::par, add, out, shifted, o), std::invalid_argument);
+      CHECK_THROWS_AS(add(jit::par, out, shifted, o), std::invalid_argument);
+      CHECK(buf == before);
+    }
+  }
+  SECTION("packed rows shifted by one row, run in parallel: rejected") {
+    const jit::view2d<float> packed_out{buf.data() + w, w, h};
+    const jit::view2d<const float> packed_in{buf.data(), w, h};
+    CHECK_THROWS_WITH(jit::apply2d(jit::par, add, packed_out, o.sub(0, 0, w, h), packed_in),
+                      Catch::Contains("input 2 partly overlaps out"));
+    CHECK(buf == before);
+  }
+  SECTION("the same view (in place) is allowed and computes out = out + other") {
+    jit::apply2d(jit::par, add, out, out, o);
+    for (std::size_t y = 0; y < h; ++y)
+      for (std::size_t x = 0; x < w; ++x)
+        CHECK(buf[(y + 1) * stride + x] == before[(y + 1) * stride + x] + other[y * stride + x]);
+  }
+  SECTION("disjoint views of one buffer are allowed: the even rows into the odd rows") {
+    const std::size_t half = (h + 2) / 2;
+    const jit::view2d<float> odd{buf.data() + stride, w, half, 2 * stride};
+    const jit::view2d<const float> even{buf.data(), w, half, 2 * stride};
+    jit::apply2d(jit::par, add, odd, even, even);
+    for (std::size_t y = 0; y < half; ++y)
+      for (std::size_t x = 0; x < w; ++x)
+        CHECK(buf[(2 * y + 1) * stride + x] == 2 * before[2 * y * stride + x]);
+  }
+}

@@ -67,12 +67,40 @@ constexpr std::string_view infix_symbol(op o) noexcept {
   }
 }
 
+// Prints with an explicit stack of pending pieces (a node to print, or fixed text) rather than a
+// recursion per level: a graph may be tens of thousands of levels deep.
 struct printer {
   const graph& g;
   std::vector<std::int32_t> temp;  // hoisted name of a shared node, or -1
   std::string out;
 
+  struct piece {
+    std::int32_t node;      // >= 0: print this node; -1: append `text`
+    std::string_view text;  // static text (op symbols and names, punctuation)
+  };
+  std::vector<piece> pending;
+
+  void text(std::string_view t) { pending.push_back({-1, t}); }
+  void child(std::int32_t i) { pending.push_back({i, {}}); }
+
+  // Prints node i; `define`: its full expression even if it has a hoisted name.
   void expr(std::int32_t i, bool define = false) {
+    pending.clear();
+    expand(i, define);
+    while (!pending.empty()) {
+      const piece p = pending.back();
+      pending.pop_back();
+      if (p.node < 0) {
+        out += p.text;
+      } else {
+        expand(p.node, false);
+      }
+    }
+  }
+
+  // Appends a leaf or a hoisted name to `out`, or pushes node i's pieces (in reverse: the stack
+  // pops them in reading order).
+  void expand(std::int32_t i, bool define) {
     const node& n = g.nodes[static_cast<std::size_t>(i)];
     if (!define && temp[static_cast<std::size_t>(i)] >= 0) {
       out += 't';
@@ -88,41 +116,41 @@ struct printer {
         return;
       case op::constant: append_constant(out, n); return;
       case op::neg:
+        text(")");
+        child(n.operand[0]);
         out += "(-";
-        expr(n.operand[0]);
-        out += ')';
         return;
       case op::logical_not:
+        text(")");
+        child(n.operand[0]);
         out += "(!";
-        expr(n.operand[0]);
-        out += ')';
         return;
       case op::cast:
+        text(")");
+        child(n.operand[0]);
         out += name_of(n.type);
         out += '(';
-        expr(n.operand[0]);
-        out += ')';
         return;
       default: break;
     }
     const std::string_view sym = infix_symbol(n.code);
     if (!sym.empty()) {
+      text(")");
+      child(n.operand[1]);
+      text(" ");
+      text(sym);
+      text(" ");
+      child(n.operand[0]);
       out += '(';
-      expr(n.operand[0]);
-      out += ' ';
-      out += sym;
-      out += ' ';
-      expr(n.operand[1]);
-      out += ')';
       return;
+    }
+    text(")");
+    for (int k = arity(n.code) - 1; k >= 0; --k) {
+      child(n.operand[k]);
+      if (k) text(", ");
     }
     out += name_of(n.code);
     out += '(';
-    for (int k = 0; k < arity(n.code); ++k) {
-      if (k) out += ", ";
-      expr(n.operand[k]);
-    }
-    out += ')';
   }
 };
 
@@ -142,7 +170,7 @@ inline std::string to_string(const graph& g) {
   for (const node& n : c.nodes) {
     for (int k = 0; k < arity(n.code); ++k) ++uses[static_cast<std::size_t>(n.operand[k])];
   }
-  detail::printer p{c, std::vector<std::int32_t>(c.nodes.size(), -1), {}};
+  detail::printer p{c, std::vector<std::int32_t>(c.nodes.size(), -1), {}, {}};
   std::int32_t next = 0;
   for (std::size_t i = 0; i < c.nodes.size(); ++i) {
     if (uses[i] > 1 && arity(c.nodes[i].code) > 0) {

@@ -16,8 +16,18 @@ namespace parjit::jit::cache {
 /// kernel's canonical expression, argument/result types and kinds, options, the lowering's
 /// version, LLVM's version, target triple, CPU name and features. Each file starts with a header
 /// (magic, format version, key, lengths, checksum); a file that fails any check is ignored and
-/// replaced. Writes are atomic (temporary file + rename). Size bound: `PARJIT_CACHE_MAX_MB`
-/// (default 256); the least recently used entries go first.
+/// replaced. Writes are atomic (a 0600 temporary file + rename).
+///
+/// Trust: an entry is machine code the process will run, so the cache is used only where no one
+/// but the process's (effective) user can have written it. The directory (created 0700) and each
+/// entry must be owned by that user and not writable by group or others, and an entry must be a
+/// regular file (a link or FIFO is never opened through); otherwise the process warns once for
+/// that directory and compiles in memory, never loading or replacing the offending file.
+///
+/// Size bound: `PARJIT_CACHE_MAX_MB` MiB (default 256; fractions allowed; 0 keeps no entry;
+/// `inf`, or 2^44 MiB and more, means no limit; unset or empty means the default; anything else,
+/// e.g. `-1`, `abc`, `nan`, is ignored with one warning). The least recently used entries go
+/// first; temporary files left by killed writers are removed after 10 minutes.
 ///
 /// Thread-safety: a plain value.
 struct contents {

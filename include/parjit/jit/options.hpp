@@ -28,7 +28,9 @@ namespace parjit::jit {
 ///   `PARJIT_CACHE=1` turns it on where `cache` is unset, and `PARJIT_CACHE=0` turns it off for
 ///   every kernel of the process (a kill switch, even over `.cache = true`).
 /// - `cache_dir`: the cache's directory; empty (the default) means `$PARJIT_CACHE_DIR`, else
-///   `$XDG_CACHE_HOME/parjit`, else `~/.cache/parjit`. See `jit::cache::info()`.
+///   `$XDG_CACHE_HOME/parjit`, else `~/.cache/parjit`, else (no `HOME`)
+///   `${TMPDIR:-/tmp}/parjit-cache-<euid>` (not followed if a symbolic link). It is used only if
+///   it is owned by this user and not writable by group or others; see `jit::cache::info()`.
 /// - `strict`: calling the kernel with an argument-type signature that was not compiled ahead of
 ///   time (`k.compile<Out, In...>()` or `jit::eager<...>`) throws `std::invalid_argument` naming
 ///   the types, instead of compiling it.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -127,6 +128,43 @@ void check_same_shape(const Out& out, const A& a) {
   }
 }
 
+// Whether two images in memory share a byte: `h` rows each, row y of image A covers the bytes
+// [a + y * sa, a + y * sa + la) (sa >= la > 0), likewise B. Exact, not a bounding-range test
+// (the even and the odd rows of one buffer are disjoint), and O(h): for each row of A only the
+// first row of B that ends after it starts can meet it, as B's rows are increasing and disjoint.
+inline bool rows_intersect(std::uintptr_t a, std::size_t sa, std::size_t la, std::uintptr_t b,
+                           std::size_t sb, std::size_t lb, std::size_t h) {
+  if (h == 0 || la == 0 || lb == 0) return false;
+  if (a + (h - 1) * sa + la <= b || b + (h - 1) * sb + lb <= a) return false;
+  for (std::size_t y = 0; y < h; ++y) {
+    const std::uintptr_t lo = a + y * sa, hi = lo + la;
+    const std::size_t first = lo < b + lb ? 0 : (lo - b - lb) / sb + 1;
+    if (first < h && b + first * sb < hi) return true;
+  }
+  return false;
+}
+
+// Input `index` may be `out` itself, pixel for pixel (same start, element size and stride: an
+// in-place kernel), but must not share any other byte with it over the whole 2-D extent: rows
+// run in parallel chunks, so an input shifted by a row would read rows another chunk writes.
+template <class Out, class A>
+void check_no_partial_overlap(const Out& out, const A& a, std::size_t index) {
+  if constexpr (is_view2d_v<A>) {
+    using O = std::remove_const_t<typename Out::element_type>;
+    using E = std::remove_const_t<typename A::element_type>;
+    const auto ob = reinterpret_cast<std::uintptr_t>(out.data);
+    const auto ib = reinterpret_cast<std::uintptr_t>(a.data);
+    const std::size_t os = out.stride() * sizeof(O), is = a.stride() * sizeof(E);
+    if (ob == ib && sizeof(O) == sizeof(E) && os == is) return;
+    if (rows_intersect(ob, os, out.row_elements() * sizeof(O), ib, is,
+                       a.row_elements() * sizeof(E), out.height))
+      throw std::invalid_argument(
+          "parjit::jit::apply2d: input " + std::to_string(index) +
+          " partly overlaps out (only out == input, pixel for pixel, is allowed; nothing "
+          "written)");
+  }
+}
+
 // Rows [0, height) in chunks of about `min_elements` elements, on `ex` (serial if null).
 template <class Body>
 void for_row_chunks(parjit::arena_executor* ex, std::size_t height, std::size_t row_elements,
@@ -156,6 +194,8 @@ void apply2d(parjit::arena_executor* ex, const K& kernel, const Out& out, const 
   out.validate("apply2d");
   (check_same_shape(out, in), ...);
   if (out.empty()) return;
+  std::size_t index = 0;
+  (check_no_partial_overlap(out, in, ++index), ...);
   const bool all_packed = out.packed() && (... && [](const auto& a) {
     if constexpr (is_view2d_v<decltype(a)>) return a.packed();
     else return true;
@@ -177,7 +217,10 @@ void apply2d(parjit::arena_executor* ex, const K& kernel, const Out& out, const 
 /// Runs an elementwise kernel (`jit::vectorize`) over 2-D views: `out(x, y, c) = f(in(x, y,
 /// c)...)` for every pixel and channel, one kernel call per row (one call in all when every view
 /// is packed). Views must have the same width, height and channel count (else
-/// std::invalid_argument); scalar arguments are runtime parameters as with `vectorize`. With
+/// std::invalid_argument); scalar arguments are runtime parameters as with `vectorize`. An input
+/// may be `out` itself (in place: same data, stride and element size); an input sharing any
+/// other element with `out`, anywhere in the 2-D extent (e.g. the same buffer one row down), is
+/// std::invalid_argument and nothing is written. With
 /// `jit::par` or an `arena_executor`, rows are cut into chunks that run in parallel.
 ///
 ///     auto grey = jit::vectorize([](auto r, auto g, auto b) { return (r + g + b) / 3.0f; });

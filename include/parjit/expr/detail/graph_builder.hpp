@@ -113,20 +113,40 @@ inline void check_structure(const graph& g) {
   }
 }
 
-inline std::int32_t copy_canonical(const graph& g, std::int32_t i, graph_builder& b,
+// Copies the nodes `root` depends on into `b`, operands before users, left to right (the
+// post-order a recursive walk would give), with an explicit stack: a graph may be tens of
+// thousands of levels deep, and a recursion per level would overflow the thread's stack.
+// `done[i]`: node i's index in `b`, or -1.
+inline std::int32_t copy_canonical(const graph& g, std::int32_t root, graph_builder& b,
                                    std::vector<std::int32_t>& done) {
-  auto& slot = done[static_cast<std::size_t>(i)];
-  if (slot >= 0) return slot;
-  node n = g.nodes[static_cast<std::size_t>(i)];
-  for (int k = 0; k < 3; ++k) {
-    if (k < arity(n.code)) {
-      n.operand[k] = copy_canonical(g, n.operand[k], b, done);
-    } else {
-      n.operand[k] = -1;  // unused slots do not distinguish graphs
+  struct frame {
+    std::int32_t node;
+    int next;  // the next operand to copy
+  };
+  std::vector<frame> stack{{root, 0}};
+  while (!stack.empty()) {
+    frame& f = stack.back();
+    const auto i = static_cast<std::size_t>(f.node);
+    if (done[i] >= 0) {
+      stack.pop_back();
+      continue;
     }
+    const node& src = g.nodes[i];
+    const int ar = arity(src.code);
+    while (f.next < ar && done[static_cast<std::size_t>(src.operand[f.next])] >= 0) ++f.next;
+    if (f.next < ar) {
+      stack.push_back({src.operand[f.next], 0});  // invalidates f
+      continue;
+    }
+    node n = src;
+    for (int k = 0; k < 3; ++k) {
+      // Unused slots do not distinguish graphs.
+      n.operand[k] = k < ar ? done[static_cast<std::size_t>(src.operand[k])] : -1;
+    }
+    done[i] = b.add(n);
+    stack.pop_back();
   }
-  slot = b.add(n);
-  return slot;
+  return done[static_cast<std::size_t>(root)];
 }
 
 }  // namespace parjit::expr::detail

@@ -1,26 +1,41 @@
-// The on-disk kernel cache's files: where they live, their header, atomic writes, validation,
-// LRU eviction. Included by the backend only (after llvm.hpp: SHA-256 and xxh3 come from LLVM).
+// The on-disk kernel cache's files: where they live, who may have written them, atomic writes,
+// validation, eviction. Included by the backend only (after llvm.hpp: SHA-256 and xxh3 come from
+// LLVM); the entry's byte layout is in cache_entry.hpp (no LLVM, fuzzed on its own).
+//
+// Trust model: an entry is native code this process will run, so the cache is used only when
+// nobody but this process's user can have written it. The directory (created 0700) and each
+// entry must be owned by the effective user and not writable by group or others (ssh's
+// StrictModes rule), and entries must be regular files opened without following a link;
+// otherwise the process warns once for that directory and compiles in memory.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "../options.hpp"
+#include "cache_entry.hpp"
 #include "llvm.hpp"
 
 namespace parjit::jit::detail {
@@ -28,25 +43,11 @@ namespace {  // internal linkage, as the rest of the backend
 
 namespace fs = std::filesystem;
 
-using cache_key = std::array<std::uint8_t, 32>;
-
-// Entry layout: a 64-byte header, then the object file, then the optimised IR (for ir() and
-// assembly() on a hit). Bump `cache_format_version` when this layout changes.
-inline constexpr char cache_magic[8] = {'P', 'A', 'R', 'J', 'I', 'T', 'K', 'C'};
-inline constexpr std::uint32_t cache_format_version = 1;
-inline constexpr std::size_t cache_header_size = 64;
 inline constexpr const char* cache_suffix = ".pjk";
-
-struct cache_header {
-  char magic[8];
-  std::uint32_t format;
-  std::uint32_t header_size;
-  std::uint8_t key[32];
-  std::uint32_t object_size;
-  std::uint32_t ir_size;
-  std::uint64_t checksum;  // xxh3-64 of object + ir
-};
-static_assert(sizeof(cache_header) == cache_header_size);
+inline constexpr std::string_view cache_tmp_marker = ".pjk.tmp.";
+// A temporary file older than this was left by a killed writer (a write takes milliseconds).
+inline constexpr std::time_t cache_orphan_age_s = 600;
+inline constexpr std::uint64_t cache_default_max_mb = 256;
 
 std::atomic<std::uint64_t> cache_hits{0}, cache_misses{0};
 
@@ -67,6 +68,16 @@ bool cache_enabled(const options& opts) {
 #endif
 }
 
+// With neither XDG_CACHE_HOME nor HOME: a per-user directory in the temporary directory. Others
+// can create that name first, so it gets the same checks as any cache directory, plus: its last
+// component must not be a symbolic link (see open_cache_dir). A squatted name costs the cache
+// (one warning), never the process's integrity.
+std::string cache_tmp_fallback() {
+  const char* t = std::getenv("TMPDIR");
+  const std::string base = (t != nullptr && t[0] == '/') ? std::string(t) : std::string("/tmp");
+  return base + "/parjit-cache-" + std::to_string(::geteuid());
+}
+
 std::string cache_directory(const std::string& configured) {
   if (!configured.empty()) return configured;
   if (const char* d = std::getenv("PARJIT_CACHE_DIR"); d != nullptr && d[0] != '\0') return d;
@@ -76,17 +87,38 @@ std::string cache_directory(const std::string& configured) {
   if (const char* h = std::getenv("HOME"); h != nullptr && h[0] != '\0') {
     return std::string(h) + "/.cache/parjit";
   }
-  return "/tmp/parjit-cache-" + std::to_string(::getuid());
+  return cache_tmp_fallback();
+}
+
+// PARJIT_CACHE_MAX_MB's value in bytes: a decimal number of MiB >= 0 (fractions allowed; 0 keeps
+// no entry); "inf", or anything of 2^44 MiB (2^64 bytes) or more, means no size limit; empty
+// means unset. nullopt: not such a number (negative, NaN, text, trailing characters, beyond a
+// double). Never converts an out-of-range double to an integer.
+std::optional<std::uint64_t> parse_cache_max_mb(std::string_view s) {
+  constexpr std::uint64_t mib = 1024 * 1024;
+  if (s.empty()) return cache_default_max_mb * mib;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || std::isnan(v) || v < 0) {
+    return std::nullopt;
+  }
+  constexpr double unlimited_mb = 17592186044416.0;  // 2^44
+  if (v >= unlimited_mb) return UINT64_MAX;
+  return static_cast<std::uint64_t>(v * static_cast<double>(mib));  // < 2^64: exact scaling
 }
 
 std::uint64_t cache_max_bytes() {
-  double mb = 256.0;
-  if (const char* e = std::getenv("PARJIT_CACHE_MAX_MB"); e != nullptr && e[0] != '\0') {
-    char* end = nullptr;
-    const double v = std::strtod(e, &end);
-    if (end != e && v >= 0) mb = v;
+  const char* e = std::getenv("PARJIT_CACHE_MAX_MB");
+  if (e == nullptr) return cache_default_max_mb * 1024 * 1024;
+  if (auto bytes = parse_cache_max_mb(e)) return *bytes;
+  static std::atomic<bool> warned{false};
+  if (!warned.exchange(true)) {
+    std::fprintf(stderr,
+                 "parjit::jit: warning: PARJIT_CACHE_MAX_MB=\"%s\" is not a size in MiB (a "
+                 "number >= 0, or inf for no limit); using the default, %llu\n",
+                 e, static_cast<unsigned long long>(cache_default_max_mb));
   }
-  return static_cast<std::uint64_t>(mb * 1024.0 * 1024.0);
+  return cache_default_max_mb * 1024 * 1024;
 }
 
 std::string hex(const cache_key& key) {
@@ -99,35 +131,137 @@ std::string hex(const cache_key& key) {
   return s;
 }
 
-// Says once per process that the cache cannot be used, then stays quiet.
+// Says once per process and directory that the cache there is not used, then stays quiet.
 void warn_unusable(const std::string& dir, const std::string& why) {
-  static std::atomic<bool> warned{false};
-  if (warned.exchange(true)) return;
+  static std::mutex m;
+  static std::set<std::string> warned;
+  {
+    std::lock_guard<std::mutex> lock(m);
+    if (!warned.insert(dir).second) return;
+  }
   std::fprintf(stderr,
-               "parjit::jit: warning: the kernel cache directory %s is unusable (%s); kernels "
+               "parjit::jit: warning: the kernel cache directory %s is not used (%s); kernels "
                "are compiled in memory\n",
                dir.c_str(), why.c_str());
 }
 
-bool read_whole(const std::string& path, std::string& out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-            st.st_size < (std::int64_t{1} << 31);
-  if (ok) {
-    out.resize(static_cast<std::size_t>(st.st_size));
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t r = ::read(fd, out.data() + done, out.size() - done);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      done += static_cast<std::size_t>(r);
-    }
-    out.resize(done);
+// Why a cache directory or entry with status `st` is not trusted, or empty if it is.
+std::string distrust(const struct stat& st, bool directory) {
+  if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+    return directory ? "not a directory" : "not a regular file";
   }
-  ::close(fd);
-  return ok;
+  if (st.st_uid != ::geteuid()) {
+    return "owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " +
+           std::to_string(::geteuid()) + ")";
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return std::string("writable by group or others, mode ") + mode;
+  }
+  return {};
+}
+
+// An open file descriptor, closed on scope exit.
+class unique_fd {
+ public:
+  explicit unique_fd(int fd = -1) noexcept : fd_(fd) {}
+  unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  unique_fd& operator=(unique_fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~unique_fd() { reset(); }
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+  void reset() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+// Opens the cache directory if it is trusted; every entry is then opened relative to this
+// descriptor, so renaming the path afterwards cannot redirect us. `create`: make it first, 0700
+// (its parents as mkdir -p would). On failure `why` says why, or is empty when the directory
+// does not exist and `create` is false. The temporary-directory fallback is opened without
+// following a link: another user could have planted one there pointing at our own directories.
+unique_fd open_cache_dir(const std::string& dir, bool create, std::string& why) {
+  why.clear();
+  if (create) {
+    std::error_code ec;
+    const fs::path parent = fs::path(dir).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    if (ec) {
+      why = ec.message();
+      return unique_fd{};
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      why = std::strerror(errno);
+      return unique_fd{};
+    }
+  }
+  const int nofollow = dir == cache_tmp_fallback() ? O_NOFOLLOW : 0;
+  unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow));
+  if (!fd) {
+    const int err = errno;
+    if (err == ENOENT && !create) return fd;
+    why = err == ELOOP ? "a symbolic link" : std::strerror(err);
+    return fd;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    why = std::strerror(errno);
+    return unique_fd{};
+  }
+  why = distrust(st, true);
+  if (!why.empty()) return unique_fd{};
+  return fd;
+}
+
+// Splits "<dir>/<name>" (the backend's entry path) into its directory and file name.
+std::pair<std::string, std::string> split_entry_path(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {".", path};
+  return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+enum class entry_read { ok, absent, untrusted, failed };
+
+// Reads entry `name` of the directory `dfd` into `out`: a regular file owned by us and not
+// writable by others, opened without following a link and without blocking (a FIFO planted at
+// the name must not hang the caller), checked with fstat on the descriptor actually read.
+entry_read read_whole(int dfd, const std::string& name, std::string& out, std::string& why) {
+  unique_fd fd(::openat(dfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) {
+    const int err = errno;
+    if (err == ENOENT) return entry_read::absent;
+    why = err == ELOOP ? "a symbolic link" : std::strerror(err);
+    return err == ELOOP ? entry_read::untrusted : entry_read::failed;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    why = std::strerror(errno);
+    return entry_read::failed;
+  }
+  why = distrust(st, false);
+  if (!why.empty()) return entry_read::untrusted;
+  if (st.st_size < 0 || st.st_size >= (std::int64_t{1} << 31)) return entry_read::failed;
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t r = ::read(fd.get(), out.data() + done, out.size() - done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    done += static_cast<std::size_t>(r);
+  }
+  out.resize(done);
+  return entry_read::ok;
 }
 
 struct cache_entry {
@@ -135,37 +269,34 @@ struct cache_entry {
   llvm::StringRef object, ir;
 };
 
-// The entry for `key` if its file exists and passes every check. A file that fails one
-// (truncated, corrupted, foreign, another format version, another key, empty) is removed so the
-// caller's compile replaces it.
+// The entry at `path` (= <dir>/<hex key>.pjk) for `key` if the directory and the file are
+// trusted and the file passes every check. A trusted file that fails one (truncated,
+// corrupted, foreign, another format version, another key, empty) is removed so the caller's
+// compile replaces it; an untrusted one is left alone (write_entry then refuses to replace it
+// and the caller warns).
 std::optional<cache_entry> read_entry(const std::string& path, const cache_key& key) {
+  const auto [dir, name] = split_entry_path(path);
+  std::string why;
+  const unique_fd dfd = open_cache_dir(dir, false, why);
+  if (!dfd) return std::nullopt;
   cache_entry e;
-  if (!read_whole(path, e.bytes)) return std::nullopt;
-  cache_header h{};
-  bool ok = e.bytes.size() >= cache_header_size;
-  if (ok) {
-    std::memcpy(&h, e.bytes.data(), cache_header_size);
-    ok = std::memcmp(h.magic, cache_magic, sizeof h.magic) == 0 &&
-         h.format == cache_format_version && h.header_size == cache_header_size &&
-         std::memcmp(h.key, key.data(), key.size()) == 0 && h.object_size > 0 &&
-         e.bytes.size() == cache_header_size + std::uint64_t{h.object_size} + h.ir_size;
-  }
-  if (ok) {
-    const llvm::StringRef payload(e.bytes.data() + cache_header_size,
-                                  e.bytes.size() - cache_header_size);
-    ok = llvm::xxh3_64bits(payload) == h.checksum;
-    e.object = payload.substr(0, h.object_size);
-    e.ir = payload.substr(h.object_size);
-  }
-  if (!ok) {
-    ::unlink(path.c_str());  // best effort; a rename by another process may already replace it
+  if (read_whole(dfd.get(), name, e.bytes, why) != entry_read::ok) return std::nullopt;
+  const auto v = parse_cache_entry(e.bytes, key);
+  if (!v || llvm::xxh3_64bits(llvm::StringRef(v->payload.data(), v->payload.size())) !=
+                v->checksum) {
+    ::unlinkat(dfd.get(), name.c_str(), 0);  // best effort; a writer's rename may replace it
     return std::nullopt;
   }
+  e.object = llvm::StringRef(v->object.data(), v->object.size());
+  e.ir = llvm::StringRef(v->ir.data(), v->ir.size());
   return e;
 }
 
-// The last use of an entry, for LRU eviction: its mtime.
-void touch(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); }
+// The last use of an entry, for LRU eviction: its mtime (of the entry itself, never a link's
+// target).
+void touch(const std::string& path) {
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
+}
 
 bool write_all(int fd, const char* p, std::size_t n) {
   while (n > 0) {
@@ -178,90 +309,123 @@ bool write_all(int fd, const char* p, std::size_t n) {
   return true;
 }
 
-// Writes the entry atomically: a temporary file in the same directory, then rename(2), so a
-// reader sees the old file, no file or the whole new one, and racing writers of one key each
-// install a complete, equal entry. Returns an empty string, or why it failed.
+// Writes the entry atomically: a temporary file (0600) in the same trusted directory, then
+// rename(2), so a reader sees the old file, no file or the whole new one, and racing writers of
+// one key each install a complete, equal entry. Creates the directory (0700) if needed. Returns
+// an empty string, or why the cache cannot be used (the caller warns once).
 std::string write_entry(const std::string& dir, const std::string& path, const cache_key& key,
                         llvm::StringRef object, llvm::StringRef ir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return ec.message();
-  static std::atomic<std::uint64_t> serial{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(serial.fetch_add(1));
-  cache_header h{};
-  std::memcpy(h.magic, cache_magic, sizeof h.magic);
-  h.format = cache_format_version;
-  h.header_size = cache_header_size;
-  std::memcpy(h.key, key.data(), key.size());
-  h.object_size = static_cast<std::uint32_t>(object.size());
-  h.ir_size = static_cast<std::uint32_t>(ir.size());
+  std::string why;
+  const unique_fd dfd = open_cache_dir(dir, true, why);
+  if (!dfd) return why;
+  const std::string name = split_entry_path(path).second;
+  // An existing entry we do not trust is not ours to replace: someone else put it there.
+  struct stat st {};
+  if (::fstatat(dfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    why = distrust(st, false);
+    if (!why.empty()) return "entry " + name + " is " + why;
+  }
   std::string payload;
   payload.reserve(object.size() + ir.size());
   payload.append(object.data(), object.size());
   payload.append(ir.data(), ir.size());
-  h.checksum = llvm::xxh3_64bits(llvm::StringRef(payload));
+  const std::string header = encode_cache_header(key, object.size(), ir.size(),
+                                                 llvm::xxh3_64bits(llvm::StringRef(payload)));
+  if (header.empty()) return "a kernel too large for a cache entry";
 
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  static std::atomic<std::uint64_t> serial{0};
+  const std::string tmp = name + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(serial.fetch_add(1));
+  const int fd = ::openat(dfd.get(), tmp.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return std::strerror(errno);
-  bool ok = write_all(fd, reinterpret_cast<const char*>(&h), sizeof h) &&
+  bool ok = write_all(fd, header.data(), header.size()) &&
             write_all(fd, payload.data(), payload.size());
-  std::string why = ok ? "" : std::strerror(errno);
+  why = ok ? "" : std::strerror(errno);
   if (::close(fd) != 0 && ok) {
     ok = false;
     why = std::strerror(errno);
   }
-  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (ok && ::renameat(dfd.get(), tmp.c_str(), dfd.get(), name.c_str()) != 0) {
     ok = false;
     why = std::strerror(errno);
   }
   if (!ok) {
-    ::unlink(tmp.c_str());
+    ::unlinkat(dfd.get(), tmp.c_str(), 0);
     return why.empty() ? "write failed" : why;
   }
   return {};
 }
 
 struct cache_file {
-  fs::path path;
+  std::string name;
   std::uint64_t size;
-  fs::file_time_type used;
+  struct timespec used;  // mtime
+  bool temporary;        // a writer's "<key>.pjk.tmp.<pid>.<n>"
 };
 
-std::vector<cache_file> list_entries(const std::string& dir) {
+// The entries (files named *.pjk) and writers' temporary files in the directory `dfd`; only
+// regular files unless `any_type` (links and the like are never counted, only cleared).
+std::vector<cache_file> list_entries(int dfd, bool any_type = false) {
   std::vector<cache_file> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& p = it->path();
-    if (p.extension() != cache_suffix) continue;
-    std::error_code e1, e2;
-    const auto size = fs::file_size(p, e1);
-    const auto used = fs::last_write_time(p, e2);
-    if (!e1 && !e2) out.push_back({p, size, used});
+  const int copy = ::dup(dfd);
+  if (copy < 0) return out;
+  DIR* d = ::fdopendir(copy);
+  if (d == nullptr) {
+    ::close(copy);
+    return out;
   }
+  ::rewinddir(d);
+  while (const dirent* de = ::readdir(d)) {
+    const std::string_view n(de->d_name);
+    const bool temporary = n.find(cache_tmp_marker) != std::string_view::npos;
+    if (!temporary && !n.ends_with(cache_suffix)) continue;
+    struct stat st {};
+    if (::fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!any_type && !S_ISREG(st.st_mode)) continue;
+    out.push_back({std::string(n), static_cast<std::uint64_t>(st.st_size), st.st_mtim, temporary});
+  }
+  ::closedir(d);
   return out;
 }
 
-// Least recently used first, until the entries fit in `max_bytes`.
+// Removes writers' temporary files older than cache_orphan_age_s (their writer was killed),
+// then the least recently used entries until the entries fit in `max_bytes`.
 void evict(const std::string& dir, std::uint64_t max_bytes) {
-  std::vector<cache_file> files = list_entries(dir);
+  std::string why;
+  const unique_fd dfd = open_cache_dir(dir, false, why);
+  if (!dfd) return;
+  std::vector<cache_file> files = list_entries(dfd.get());
+  const std::time_t now = std::time(nullptr);
   std::uint64_t total = 0;
-  for (const auto& f : files) total += f.size;
+  std::erase_if(files, [&](const cache_file& f) {
+    if (!f.temporary) {
+      total += f.size;
+      return false;
+    }
+    if (now - f.used.tv_sec > cache_orphan_age_s) ::unlinkat(dfd.get(), f.name.c_str(), 0);
+    return true;
+  });
   if (total <= max_bytes) return;
-  std::sort(files.begin(), files.end(),
-            [](const cache_file& a, const cache_file& b) { return a.used < b.used; });
+  std::sort(files.begin(), files.end(), [](const cache_file& a, const cache_file& b) {
+    return a.used.tv_sec != b.used.tv_sec ? a.used.tv_sec < b.used.tv_sec
+                                          : a.used.tv_nsec < b.used.tv_nsec;
+  });
   for (const auto& f : files) {
     if (total <= max_bytes) break;
-    std::error_code ec;
-    if (fs::remove(f.path, ec)) total -= f.size;
+    if (::unlinkat(dfd.get(), f.name.c_str(), 0) == 0) total -= f.size;
   }
 }
 
 void cache_info_entry(cache_query& q) {
   q.directory = cache_directory(q.directory);
-  for (const auto& f : list_entries(q.directory)) {
-    ++q.entries;
-    q.bytes += f.size;
+  const unique_fd dfd(::open(q.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd) {
+    for (const auto& f : list_entries(dfd.get())) {
+      if (f.temporary) continue;
+      ++q.entries;
+      q.bytes += f.size;
+    }
   }
   q.hits = cache_hits.load();
   q.misses = cache_misses.load();
@@ -269,14 +433,9 @@ void cache_info_entry(cache_query& q) {
 
 void cache_clear_entry(cache_query& q) {
   q.directory = cache_directory(q.directory);
-  std::error_code ec;
-  for (fs::directory_iterator it(q.directory, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.size() > 4 && (name.ends_with(cache_suffix) || name.find(".pjk.tmp.") != std::string::npos)) {
-      std::error_code e;
-      fs::remove(it->path(), e);
-    }
-  }
+  const unique_fd dfd(::open(q.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd) return;
+  for (const auto& f : list_entries(dfd.get(), true)) ::unlinkat(dfd.get(), f.name.c_str(), 0);
 }
 
 }  // namespace
