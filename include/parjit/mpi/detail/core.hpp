@@ -16,8 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "../../parallel/detail/state.hpp"
-#include "../../parallel/executor.hpp"
+#include "../../parallel/detail/executor_internals.hpp"
 #include "mpi.hpp"
 #include "registry.hpp"
 
@@ -170,6 +169,11 @@ class root_core {
   }
 
   std::vector<char> buffer() { return pool_.get(); }
+
+  bool closed() {
+    std::lock_guard lk(m_);
+    return closed_;
+  }
 
   void submit(std::shared_ptr<remote_task> t) {
     {
