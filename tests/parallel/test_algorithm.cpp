@@ -233,10 +233,40 @@ TEST_CASE("parallel algorithms on an executor already shut down throw logic_erro
   }
 }
 
-TEST_CASE("executor concept: parjit's executors satisfy it, other types do not",
+namespace {
+// A user's executor, structurally: no parjit base class, just the members the concept names.
+class forwarding_executor {
+ public:
+  template <class F, class... A>
+  auto submit(F&& fn, A&&... args) {
+    ++submits;
+    return inner_.submit(std::forward<F>(fn), std::forward<A>(args)...);
+  }
+  std::size_t workers() const { return inner_.workers(); }
+  bool closed() const { return inner_.closed(); }
+  void shutdown(bool wait = true, bool cancel_pending = false) { inner_.shutdown(wait, cancel_pending); }
+  std::atomic<int> submits{0};
+
+ private:
+  parjit::thread_executor inner_{2};
+};
+}  // namespace
+
+TEST_CASE("executor concept: parjit's executors and a user's satisfy it, other types do not",
           "[parallel][algorithm]") {
   STATIC_REQUIRE(parjit::executor<parjit::arena_executor>);
   STATIC_REQUIRE(parjit::executor<parjit::thread_executor>);
+  STATIC_REQUIRE(parjit::executor<forwarding_executor>);
   STATIC_REQUIRE_FALSE(parjit::executor<std::vector<int>>);
   STATIC_REQUIRE_FALSE(parjit::executor<int>);
+  forwarding_executor ex;
+  const auto out = parjit::parallel_map(ex, std::views::iota(0, 1000), [](int x) { return 2 * x; });
+  REQUIRE(out.size() == 1000);
+  REQUIRE(out[999] == 1998);
+  REQUIRE(ex.submits > 0);  // the algorithm went through the user's submit
+  REQUIRE(parjit::map_reduce(ex, std::views::iota(1, 101), [](int x) { return x; }, std::plus<>{},
+                             0) == 5050);
+  ex.shutdown();
+  REQUIRE_THROWS_AS(parjit::parallel_for_each(ex, std::views::iota(0, 3), [](int) {}),
+                    std::logic_error);
 }

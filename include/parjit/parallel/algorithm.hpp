@@ -180,7 +180,8 @@ void for_each_index(E& ex, std::size_t n, const parallel_options& opts, Body&& b
     ex.for_each_chunk(n, opts.grain, run_chunk);
   } else {
     // A few chunks per worker, submitted as tasks, then waited for.
-    const std::size_t per = std::max(opts.grain, (n + 4 * ex.workers() - 1) / (4 * ex.workers()));
+    const std::size_t slots = 4 * std::max<std::size_t>(1, ex.workers());
+    const std::size_t per = std::max(opts.grain, (n + slots - 1) / slots);
     std::vector<future<void>> chunks;
     chunks.reserve((n + per - 1) / per);
     try {
@@ -353,8 +354,8 @@ T map_reduce(E& ex, R&& items, F fn, Reduce reduce, T init, const parallel_optio
     return total;
   } else {
     // Fixed chunks, partials combined in index order: deterministic.
-    const std::size_t chunk =
-        std::max(opts.grain, (n + 8 * ex.workers() - 1) / (8 * ex.workers()));
+    const std::size_t slots = 8 * std::max<std::size_t>(1, ex.workers());
+    const std::size_t chunk = std::max(opts.grain, (n + slots - 1) / slots);
     const std::size_t chunks = (n + chunk - 1) / chunk;
     std::vector<std::optional<T>> partial(chunks);
     detail::progress_counter progress(opts, n);
