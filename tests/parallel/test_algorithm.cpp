@@ -6,6 +6,7 @@
 #include <atomic>
 #include <forward_list>
 #include <functional>
+#include <latch>
 #include <mutex>
 #include <numeric>
 #include <ranges>
@@ -135,4 +136,137 @@ TEST_CASE("parallel algorithms: bad input gets a clear exception", "[parallel][a
   REQUIRE_THROWS_AS(parjit::parallel_for_each(in, std::function<void(int)>{}), std::invalid_argument);
   REQUIRE_THROWS_AS(parjit::map_reduce(in, [](int x) { return x; }, std::plus<>{}, 0, {.grain = 0}),
                     std::invalid_argument);
+}
+
+namespace {
+// A thread_executor that shuts itself down just before its `at`-th submit, as another thread
+// might while an algorithm is submitting its chunks.
+class shutting_down_pool : public parjit::thread_executor {
+ public:
+  shutting_down_pool(int workers, int at) : parjit::thread_executor(workers), at_(at) {}
+  template <class F, class... A>
+  auto submit(F&& fn, A&&... args) {
+    if (++count_ == at_) shutdown(false, false);
+    return parjit::thread_executor::submit(std::forward<F>(fn), std::forward<A>(args)...);
+  }
+
+ private:
+  int at_;
+  int count_ = 0;
+};
+static_assert(parjit::executor<shutting_down_pool>);
+}  // namespace
+
+TEST_CASE("parallel algorithms: shut down while submitting chunks, the call drops or waits for "
+          "them before it throws",
+          "[parallel][algorithm]") {
+  // The only worker is held by a blocker, so the first chunk is still queued when the executor
+  // shuts down at the second chunk's submit. It must be dropped (or finished) before the call
+  // throws: it uses the call's stack frame (ASan: stack-use-after-scope), and no item of a call
+  // that has thrown may run afterwards.
+  std::vector<int> in(100, 1);
+  std::atomic<int> calls{0};
+  auto run = [&](auto&& algorithm) {
+    std::latch release{1};
+    {
+      shutting_down_pool pool(1, 3);  // submit #1: the blocker; #2: chunk 0; #3: shuts down
+      auto blocker = pool.submit([&] { release.wait(); });
+      REQUIRE_THROWS_WITH(algorithm(pool), Catch::Contains("shut down"));
+      release.count_down();
+    }  // the destructor waits for everything accepted
+    REQUIRE(calls == 0);
+  };
+  SECTION("parallel_map") {
+    run([&](auto& pool) {
+      return parjit::parallel_map(pool, in, [&](int x) {
+        ++calls;
+        return x;
+      });
+    });
+  }
+  SECTION("parallel_for_each") {
+    run([&](auto& pool) { parjit::parallel_for_each(pool, in, [&](int) { ++calls; }); });
+  }
+  SECTION("map_reduce") {
+    run([&](auto& pool) {
+      return parjit::map_reduce(pool, in, [&](int x) {
+        ++calls;
+        return x;
+      }, std::plus<>{}, 0);
+    });
+  }
+}
+
+TEST_CASE("parallel algorithms on an executor already shut down throw logic_error naming the call",
+          "[parallel][algorithm]") {
+  std::vector<int> in{1, 2, 3};
+  std::atomic<int> calls{0};
+  auto id = [&](int x) {
+    ++calls;
+    return x;
+  };
+  auto check = [&](auto& pool) {
+    pool.shutdown();
+    REQUIRE(pool.closed());
+    REQUIRE_THROWS_MATCHES(parjit::parallel_map(pool, in, id), std::logic_error,
+                           Catch::Message("parjit: parallel_map() on an executor that has been "
+                                          "shut down"));
+    REQUIRE_THROWS_AS(parjit::parallel_for_each(pool, in, [&](int) { ++calls; }),
+                      std::logic_error);
+    REQUIRE_THROWS_WITH(parjit::parallel_for_each(pool, in, [&](int) { ++calls; }),
+                        Catch::Contains("parallel_for_each()"));
+    REQUIRE_THROWS_AS(parjit::map_reduce(pool, in, id, std::plus<>{}, 0), std::logic_error);
+    REQUIRE_THROWS_WITH(parjit::map_reduce(pool, in, id, std::plus<>{}, 0),
+                        Catch::Contains("map_reduce()"));
+    REQUIRE_THROWS_AS(pool.map(id, in), std::logic_error);
+    REQUIRE_THROWS_WITH(pool.map(id, in), Catch::Contains("map()"));
+    REQUIRE(calls == 0);
+  };
+  SECTION("arena_executor") {
+    parjit::arena_executor pool{2};
+    REQUIRE_FALSE(pool.closed());
+    check(pool);
+  }
+  SECTION("thread_executor") {
+    parjit::thread_executor pool{2};
+    check(pool);
+  }
+}
+
+namespace {
+// A user's executor, structurally: no parjit base class, just the members the concept names.
+class forwarding_executor {
+ public:
+  template <class F, class... A>
+  auto submit(F&& fn, A&&... args) {
+    ++submits;
+    return inner_.submit(std::forward<F>(fn), std::forward<A>(args)...);
+  }
+  std::size_t workers() const { return inner_.workers(); }
+  bool closed() const { return inner_.closed(); }
+  void shutdown(bool wait = true, bool cancel_pending = false) { inner_.shutdown(wait, cancel_pending); }
+  std::atomic<int> submits{0};
+
+ private:
+  parjit::thread_executor inner_{2};
+};
+}  // namespace
+
+TEST_CASE("executor concept: parjit's executors and a user's satisfy it, other types do not",
+          "[parallel][algorithm]") {
+  STATIC_REQUIRE(parjit::executor<parjit::arena_executor>);
+  STATIC_REQUIRE(parjit::executor<parjit::thread_executor>);
+  STATIC_REQUIRE(parjit::executor<forwarding_executor>);
+  STATIC_REQUIRE_FALSE(parjit::executor<std::vector<int>>);
+  STATIC_REQUIRE_FALSE(parjit::executor<int>);
+  forwarding_executor ex;
+  const auto out = parjit::parallel_map(ex, std::views::iota(0, 1000), [](int x) { return 2 * x; });
+  REQUIRE(out.size() == 1000);
+  REQUIRE(out[999] == 1998);
+  REQUIRE(ex.submits > 0);  // the algorithm went through the user's submit
+  REQUIRE(parjit::map_reduce(ex, std::views::iota(1, 101), [](int x) { return x; }, std::plus<>{},
+                             0) == 5050);
+  ex.shutdown();
+  REQUIRE_THROWS_AS(parjit::parallel_for_each(ex, std::views::iota(0, 3), [](int) {}),
+                    std::logic_error);
 }

@@ -184,3 +184,35 @@ TEST_CASE("future: an exception from on_done changes neither the future nor the 
   REQUIRE(f.get() == 7);
   REQUIRE(pool.submit([] { return 8; }).get() == 8);
 }
+
+TEST_CASE("future: get(timeout) throws timeout_error while not done, then returns the value",
+          "[parallel][future]") {
+  parjit::arena_executor pool{1};
+  std::latch go{1};
+  auto f = pool.submit([&] {
+    go.wait();
+    return 7;
+  });
+  REQUIRE_THROWS_AS(f.get(10ms), parjit::timeout_error);
+  REQUIRE_THROWS_WITH(f.get(0s), Catch::Contains("timed out"));
+  REQUIRE_FALSE(f.done());  // a timeout does not cancel the task
+  go.count_down();
+  REQUIRE(f.get(60s) == 7);
+  REQUIRE(f.get(0s) == 7);  // done: no waiting needed
+  REQUIRE_THROWS_AS(f.get(-1ms), std::invalid_argument);
+
+  auto bad = pool.submit([]() -> int { throw std::out_of_range("item 3"); });
+  REQUIRE_THROWS_MATCHES(bad.get(60s), std::out_of_range, Catch::Message("item 3"));
+  parjit::future<void> v = pool.submit([] {});
+  REQUIRE_NOTHROW(v.get(60s));
+  parjit::future<int> cancelled;
+  {
+    blocker b(pool);
+    cancelled = pool.submit([] { return 1; });
+    REQUIRE(cancelled.cancel());
+  }
+  REQUIRE_THROWS_AS(cancelled.get(60s), parjit::cancelled_error);
+  // Inside a task of the same one-slot executor, get(timeout) runs the awaited task: no deadlock.
+  auto outer = pool.submit([&] { return pool.submit([] { return 5; }).get(60s); });
+  REQUIRE(outer.get() == 5);
+}

@@ -14,17 +14,24 @@
 using namespace std::chrono_literals;
 
 TEST_CASE("as_completed: yields in completion order, each future once", "[parallel][wait]") {
+  // Task i finishes only when released; the test releases 3 first, then each next one only after
+  // as_completed has yielded the previous, so the completion order is 3, 2, 1, 0 by construction.
   parjit::thread_executor pool{4};
+  std::latch go[4] = {std::latch{1}, std::latch{1}, std::latch{1}, std::latch{1}};
   std::vector<parjit::future<int>> fs;
-  // Later items finish first.
   for (int i = 0; i < 4; ++i)
-    fs.push_back(pool.submit([i] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(40 * (4 - i)));
+    fs.push_back(pool.submit([&go, i] {
+      go[i].wait();
       return i;
     }));
   fs.push_back(fs[0]);  // a duplicate is returned once
   std::vector<int> order;
-  for (auto& f : parjit::as_completed(fs)) order.push_back(f.get());
+  go[3].count_down();
+  for (auto& f : parjit::as_completed(fs, 60s)) {  // a bound, not a timing assumption
+    const int i = f.get();
+    order.push_back(i);
+    if (i > 0) go[i - 1].count_down();
+  }
   REQUIRE(order == std::vector<int>{3, 2, 1, 0});
 }
 

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "../parallel/future.hpp"
+#include "../parallel/detail/executor_internals.hpp"
 #include "detail/core.hpp"
 #include "detail/mpi.hpp"
 #include "detail/registry.hpp"
@@ -145,6 +145,9 @@ class executor {
   std::size_t workers() const noexcept { return core_ ? core_->threads() : 0; }
   /// Most tasks in flight at once over all workers.
   std::size_t capacity() const noexcept { return core_ ? core_->capacity() : 0; }
+  /// True once shutdown() has been called (always on a worker rank): submit, map and the parallel
+  /// algorithms then throw std::logic_error.
+  bool closed() const { return !core_ || core_->closed(); }
 
   /// Runs `fn(args...)` on a worker rank and returns its future. `fn`: a function or a
   /// captureless lambda; `args` and the result must be `shippable`. Throws std::logic_error
@@ -239,9 +242,6 @@ class executor {
   }
 
  private:
-  template <class F, class V>
-  friend class map_range;
-
   detail::root_core& checked_core() {
     if (!core_)
       throw std::logic_error(
@@ -269,62 +269,48 @@ class executor {
   std::shared_ptr<detail::root_core> core_;
 };
 
-/// The lazy range `executor.map(fn, items)` returns: an input range of the results, in order.
+namespace detail {
+
+// What an mpi::map_range computes: chunks of items in flight on the ranks, consumed in order.
 template <class F, class V>
-class map_range {
+class chunk_map_source {
   using item_t = std::ranges::range_value_t<V>;
-  using chunk_t = detail::chunk_result<std::remove_cvref_t<std::invoke_result_t<F&, item_t&>>>;
 
  public:
   using result_type = std::remove_cvref_t<std::invoke_result_t<F&, item_t&>>;
   static_assert(!std::is_void_v<result_type>,
                 "parjit::mpi: map() needs a callable that returns a value; use "
                 "parallel_for_each for side effects");
+  using chunk_t = chunk_result<result_type>;
 
-  map_range(executor& ex, F fn, V items, std::size_t chunk, std::size_t window)
+  chunk_map_source(executor& ex, F fn, V items, std::size_t chunk, std::size_t window)
       : ex_(ex), fn_(fn), items_(std::move(items)), chunk_(chunk), window_(window) {}
-  map_range(const map_range&) = delete;
-  map_range& operator=(const map_range&) = delete;
-  ~map_range() {
-    for (auto& f : in_flight_) f.cancel();
-    for (auto& f : in_flight_) f.wait();
-  }
 
-  class iterator {
-   public:
-    using value_type = result_type;
-    using difference_type = std::ptrdiff_t;
-    using iterator_concept = std::input_iterator_tag;
-    iterator() = default;
-    result_type& operator*() const { return range_->current(); }
-    result_type* operator->() const { return &range_->current(); }
-    iterator& operator++() {
-      range_->advance();
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
-
-   private:
-    friend class map_range;
-    explicit iterator(map_range* r) : range_(r) {}
-    bool at_end() const { return range_->in_flight_.empty(); }
-    map_range* range_ = nullptr;
-  };
-
-  /// Sends the first `window` chunks. Call once (an input range).
-  iterator begin() {
+  // Sends the first `window` chunks. Called once (an input range).
+  void start() {
     if (started_) throw std::logic_error("parjit::mpi: a map range can be iterated only once");
     started_ = true;
     next_ = std::ranges::begin(items_);
-    while (in_flight_.size() < window_ && refill()) {
-    }
-    return iterator(this);
+    window_.fill([&] { return submit_next(); });
   }
-  std::default_sentinel_t end() const noexcept { return {}; }
+  result_type& current() {
+    const chunk_t& c = window_.front().get();
+    if (pos_ == c.values.size() && c.error) std::rethrow_exception(c.error);
+    return const_cast<result_type&>(c.values[pos_]);
+  }
+  void advance() {
+    current();  // an item must be waited for (and may throw) before moving past it
+    const chunk_t& c = window_.front().get();
+    if (++pos_ == c.values.size() && !c.error) {  // a failed chunk stops at its error
+      pos_ = 0;
+      window_.pop_front();
+      window_.fill([&] { return submit_next(); });
+    }
+  }
+  bool at_end() const noexcept { return window_.empty(); }
 
  private:
-  bool refill() {
+  bool submit_next() {
     if (next_ == std::ranges::end(items_)) return false;
     std::size_t n = 0;
     std::size_t count_at = 0;
@@ -335,40 +321,28 @@ class map_range {
       const auto count = static_cast<std::uint64_t>(n);
       std::memcpy(w.buffer().data() + count_at, &count, sizeof count);
     });
-    in_flight_.push_back(std::move(fut));
+    window_.push(std::move(fut));
     return true;
-  }
-
-  // The front chunk, waited for.
-  const chunk_t& front() {
-    const chunk_t& c = in_flight_.front().get();
-    return c;
-  }
-  result_type& current() {
-    const chunk_t& c = front();
-    if (pos_ == c.values.size() && c.error) std::rethrow_exception(c.error);
-    return const_cast<result_type&>(c.values[pos_]);
-  }
-  void advance() {
-    current();  // an item must be waited for (and may throw) before moving past it
-    const chunk_t& c = front();
-    if (++pos_ == c.values.size() && !c.error) {  // a failed chunk stops at its error
-      pos_ = 0;
-      in_flight_.pop_front();
-      while (in_flight_.size() < window_ && refill()) {
-      }
-    }
   }
 
   executor& ex_;
   F fn_;
   V items_;
   std::size_t chunk_;
-  std::size_t window_;
   bool started_ = false;
   std::ranges::iterator_t<V> next_{};
-  std::deque<parjit::future<chunk_t>> in_flight_;
   std::size_t pos_ = 0;
+  parjit::detail::ordered_window<parjit::future<chunk_t>> window_;  // destroyed first
+};
+
+}  // namespace detail
+
+/// The lazy range `executor.map(fn, items)` returns: an input range of the results, in order.
+template <class F, class V>
+class map_range : public parjit::detail::lazy_range<detail::chunk_map_source<F, V>> {
+ public:
+  using result_type = typename detail::chunk_map_source<F, V>::result_type;
+  using parjit::detail::lazy_range<detail::chunk_map_source<F, V>>::lazy_range;
 };
 
 }  // namespace parjit::mpi

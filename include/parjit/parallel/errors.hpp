@@ -14,8 +14,9 @@ class cancelled_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Thrown when a wait with a timeout (`as_completed(futs, timeout)`) runs out of time, like
-/// Python's `concurrent.futures.TimeoutError`.
+/// Thrown when a wait with a timeout runs out of time: `future<T>::get(timeout)` and a step of
+/// `as_completed(futs, timeout)`, like Python's `concurrent.futures.TimeoutError`. (`wait_for`,
+/// `wait_until` and `wait(futs, when, timeout)` report a timeout in their result instead.)
 class timeout_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <concepts>
 #include <cstddef>
 #include <deque>
 #include <iterator>
@@ -20,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/lazy_range.hpp"
 #include "detail/state.hpp"
 #include "detail/tbb.hpp"
 #include "future.hpp"
@@ -75,6 +77,7 @@ class executor_base {
   template <class F, std::ranges::input_range R>
   auto map(F fn, R&& items, map_options options = {}) {
     detail::check_callable(fn);
+    if (closed()) throw detail::executor_core::shut_down_error("map()");
     const std::size_t window = options.window ? options.window : 2 * workers();
     return map_range<F, std::views::all_t<R>>(core_, std::move(fn),
                                               std::views::all(std::forward<R>(items)), window);
@@ -90,14 +93,15 @@ class executor_base {
   /// Number of worker threads (slots of the arena).
   std::size_t workers() const noexcept { return core_->workers(); }
 
+  /// True once shutdown() has been called: submit, map and the parallel algorithms then throw
+  /// std::logic_error.
+  bool closed() const { return core_->closed(); }
+
  protected:
   explicit executor_base(std::shared_ptr<executor_core> core) : core_(std::move(core)) {}
   ~executor_base() = default;
 
   std::shared_ptr<executor_core> core_;
-
-  template <class F, class V>
-  friend class parjit::map_range;
 };
 
 // oneTBB starts cores - 1 worker threads by default, so an arena of N slots whose tasks are
@@ -230,6 +234,27 @@ class arena_executor : public detail::executor_base {
     });
   }
 
+  /// Runs `chunk(b, e)` over [0, n), in pieces of at least `grain` items, in parallel in `arena()`
+  /// (one `tbb::parallel_for`, isolated), and returns when all have run. The customisation point
+  /// through which `parallel_map` & co. use the arena instead of one task per chunk (see the
+  /// `parjit::executor` concept). `chunk` should not throw; waiting on this executor's futures
+  /// inside it is safe.
+  template <class Chunk>
+  void for_each_chunk(std::size_t n, std::size_t grain, Chunk&& chunk) {
+    const detail::executor_core* c = core_.get();
+    execute([&] {
+      tbb::this_task_arena::isolate([&] {
+        tbb::parallel_for(
+            tbb::blocked_range<std::size_t>(0, n, grain),
+            [&](const tbb::blocked_range<std::size_t>& r) {
+              detail::scoped_current_core here(c);  // TBB threads that steal a piece help, too
+              chunk(r.begin(), r.end());
+            },
+            tbb::auto_partitioner{});
+      });
+    });
+  }
+
   /// The core identity used to tag threads that run this executor's work.
   const detail::executor_core* core() const noexcept { return core_.get(); }
 
@@ -269,6 +294,35 @@ class thread_executor : public detail::executor_base {
   std::vector<std::thread> threads_;
 };
 
+namespace detail {
+// The task the `executor` concept submits (in an unevaluated context: it never runs). Empty and
+// captureless, so executors whose tasks travel to another process accept it too.
+struct probe_task {
+  int operator()() const noexcept { return 0; }
+};
+}  // namespace detail
+
+/// What an executor provides, structurally (nothing to derive from): `arena_executor`,
+/// `thread_executor` and `parjit::mpi::executor` satisfy it, and so may yours. The parallel
+/// algorithms (`parallel_map`, `parallel_for_each`, `map_reduce`) are written once against it.
+///
+/// - `ex.submit(fn, args...)` returns `parjit::future<R>` (and throws std::logic_error once shut down);
+/// - `ex.shutdown(wait, cancel_pending)`, `ex.closed()` (true once shut down), `ex.workers()`.
+///
+/// Optional customisation points, found by name: `ex.for_each_chunk(n, grain, chunk)` runs
+/// `chunk(b, e)` over [0, n) itself (`arena_executor`: one `tbb::parallel_for`); without it, the
+/// algorithms submit a few chunks per worker as tasks and wait for them. `ex.submit_chunk(fn,
+/// items, b, e)` ships the callable and items [b, e) to where tasks run (`mpi::executor`: another
+/// process) and returns a future of `{values, error}`; results are then consumed on the calling
+/// thread in index order.
+template <class E>
+concept executor = requires(E& ex, const E& cex) {
+  { ex.submit(detail::probe_task{}) } -> std::same_as<future<int>>;
+  { cex.workers() } -> std::convertible_to<std::size_t>;
+  { cex.closed() } -> std::convertible_to<bool>;
+  ex.shutdown(true, false);
+};
+
 /// The process-wide arena over all cores, used by `parallel_map(items, fn)` and `jit::par`.
 /// Created on first use. Thread safety: safe to call from any thread.
 inline arena_executor& default_executor() {
@@ -276,9 +330,11 @@ inline arena_executor& default_executor() {
   return instance;
 }
 
-/// The lazy range `executor.map(fn, items)` returns. Input range of the results, in order.
+namespace detail {
+
+// What a map_range computes: the window of item tasks over the executor, in input order.
 template <class F, class V>
-class map_range {
+class map_source {
   using input_ref = std::ranges::range_reference_t<V>;
   // Elements of a forward range held here stay put while the range lives: tasks read them in
   // place. Items of a single-pass input (a generator) are copied into their task.
@@ -292,69 +348,43 @@ class map_range {
                 "parjit: map() needs a callable that returns a value; use parallel_for_each for "
                 "side effects");
 
-  map_range(std::shared_ptr<detail::executor_core> core, F fn, V items, std::size_t window)
+  map_source(std::shared_ptr<executor_core> core, F fn, V items, std::size_t window)
       : core_(std::move(core)), fn_(std::move(fn)), items_(std::move(items)), window_(window) {}
-  map_range(const map_range&) = delete;
-  map_range& operator=(const map_range&) = delete;
-  map_range(map_range&& other) noexcept = delete;
 
-  ~map_range() {
-    for (auto& s : in_flight_) s->cancel();
-    for (auto& s : in_flight_) s->wait();
-  }
-
-  class iterator {
-   public:
-    using value_type = result_type;
-    using difference_type = std::ptrdiff_t;
-    using iterator_concept = std::input_iterator_tag;
-
-    iterator() = default;
-    result_type& operator*() const { return range_->current(); }
-    result_type* operator->() const { return &range_->current(); }
-    iterator& operator++() {
-      range_->advance();
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
-
-   private:
-    friend class map_range;
-    explicit iterator(map_range* r) : range_(r) {}
-    bool at_end() const { return range_->in_flight_.empty(); }
-    map_range* range_ = nullptr;
-  };
-
-  /// Starts the first `window` items. Call once (an input range).
-  iterator begin() {
+  void start() {
     if (started_) throw std::logic_error("parjit: a map range can be iterated only once");
     started_ = true;
     next_ = std::ranges::begin(items_);
-    while (in_flight_.size() < window_ && refill()) {
-    }
-    return iterator(this);
+    window_.fill([&] { return submit_next(); });
   }
-  std::default_sentinel_t end() const noexcept { return {}; }
-
-  /// Items submitted and not yet consumed (at most the window).
-  std::size_t in_flight() const noexcept { return in_flight_.size(); }
+  result_type& current() {
+    if (!value_) {
+      auto& s = *future_access::state_of(window_.front());
+      s.wait();
+      s.rethrow_if_failed();
+      value_.emplace(std::move(s.value()));
+    }
+    return *value_;
+  }
+  void advance() {
+    if (!value_) current();  // an item must be waited for (and may throw) before moving past it
+    value_.reset();
+    window_.pop_front();
+    window_.fill([&] { return submit_next(); });
+  }
+  bool at_end() const noexcept { return window_.empty(); }
+  std::size_t in_flight() const noexcept { return window_.size(); }
 
  private:
-  using state_ptr = std::shared_ptr<detail::state<result_type>>;
-
-  bool refill() {
+  bool submit_next() {
     if (next_ == std::ranges::end(items_)) return false;
-    using detail::status;
     if constexpr (by_pointer) {
       auto* item = std::addressof(*next_);
-      auto body = [fn = &fn_, item]() -> result_type { return std::invoke(*fn, *item); };
-      push(std::move(body));
+      push([fn = &fn_, item]() -> result_type { return std::invoke(*fn, *item); });
     } else {
-      auto body = [fn = &fn_, item = stored_item(*next_)]() mutable -> result_type {
+      push([fn = &fn_, item = stored_item(*next_)]() mutable -> result_type {
         return std::invoke(*fn, std::move(item));
-      };
-      push(std::move(body));
+      });
     }
     ++next_;
     return true;
@@ -362,37 +392,33 @@ class map_range {
 
   template <class Body>
   void push(Body body) {
-    auto s = std::make_shared<detail::task_state<result_type, Body>>(
-        core_, detail::status::pending, std::move(body));
-    core_->submit(s);
-    in_flight_.push_back(std::move(s));
+    auto s = std::make_shared<task_state<result_type, Body>>(core_, status::pending,
+                                                             std::move(body));
+    core_->submit(s, "map()");
+    window_.push(future_access::make<result_type>(std::move(s)));
   }
 
-  result_type& current() {
-    if (!value_) {
-      auto& s = *in_flight_.front();
-      s.wait();
-      s.rethrow_if_failed();
-      value_.emplace(std::move(s.value()));
-    }
-    return *value_;
-  }
-
-  void advance() {
-    if (!value_) current();  // an item must be waited for (and may throw) before moving past it
-    value_.reset();
-    in_flight_.pop_front();
-    refill();
-  }
-
-  std::shared_ptr<detail::executor_core> core_;
+  std::shared_ptr<executor_core> core_;
   F fn_;
   V items_;
-  std::size_t window_;
   bool started_ = false;
   std::ranges::iterator_t<V> next_{};
-  std::deque<state_ptr> in_flight_;
+  ordered_window<future<result_type>> window_;  // after what its tasks read: destroyed first
   std::optional<result_type> value_;
+};
+
+}  // namespace detail
+
+/// The lazy range `executor.map(fn, items)` returns. Input range of the results, in order; `begin()`
+/// starts the first `window` items and may be called once.
+template <class F, class V>
+class map_range : public detail::lazy_range<detail::map_source<F, V>> {
+ public:
+  using result_type = typename detail::map_source<F, V>::result_type;
+  using detail::lazy_range<detail::map_source<F, V>>::lazy_range;
+
+  /// Items submitted and not yet consumed (at most the window).
+  std::size_t in_flight() const noexcept { return this->source_.in_flight(); }
 };
 
 }  // namespace parjit

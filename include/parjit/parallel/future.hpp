@@ -6,10 +6,12 @@
 #include <future>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
 #include "detail/state.hpp"
+#include "errors.hpp"
 
 namespace parjit {
 
@@ -56,6 +58,20 @@ class future {
     s.wait();
     s.rethrow_if_failed();
     if constexpr (!std::is_void_v<T>) return static_cast<const T&>(s.value());
+  }
+
+  /// As `get()`, waiting at most `timeout` (Python's `result(timeout)`): throws
+  /// `parjit::timeout_error` if the task is not done by then (the task is not cancelled; call
+  /// `get` again later). A negative timeout is std::invalid_argument.
+  ///
+  ///     try { use(f.get(2s)); } catch (const parjit::timeout_error&) { f.cancel(); }
+  template <class Rep, class Period>
+  decltype(auto) get(const std::chrono::duration<Rep, Period>& timeout) const {
+    if (wait_for(timeout) != std::future_status::ready)
+      throw timeout_error("parjit: future::get timed out after " +
+                          std::to_string(std::chrono::duration<double, std::milli>(timeout).count()) +
+                          " ms (the task goes on)");
+    return get();
   }
 
   /// True once the task finished (with a value or an exception) or was cancelled.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/lazy_range.hpp"
 #include "future.hpp"
 
 namespace parjit {
@@ -140,40 +141,17 @@ deadline_t deadline_after(const std::chrono::duration<Rep, Period>& timeout) {
 
 }  // namespace detail
 
-/// The lazy range `as_completed` returns: yields each future once, as it completes.
+namespace detail {
+
+// What an as_completed_range yields: the futures of a completion_queue, in completion order.
 template <class T>
-class as_completed_range {
+class completion_source {
  public:
   template <class R>
-  as_completed_range(R&& futs, detail::deadline_t deadline)
+  completion_source(R&& futs, deadline_t deadline)
       : queue_(std::forward<R>(futs)), deadline_(deadline) {}
 
-  class iterator {
-   public:
-    using value_type = future<T>;
-    using difference_type = std::ptrdiff_t;
-    using iterator_concept = std::input_iterator_tag;
-    iterator() = default;
-    future<T>& operator*() const { return r_->current(); }
-    future<T>* operator->() const { return &r_->current(); }
-    iterator& operator++() {
-      r_->advance();
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
-
-   private:
-    friend class as_completed_range;
-    explicit iterator(as_completed_range* r) : r_(r) {}
-    bool at_end() const { return r_->yielded_ == r_->queue_.size() && !r_->current_; }
-    as_completed_range* r_ = nullptr;
-  };
-
-  iterator begin() { return iterator(this); }
-  std::default_sentinel_t end() const noexcept { return {}; }
-
- private:
+  void start() noexcept {}
   future<T>& current() {
     if (!current_) fetch();
     return *current_;
@@ -182,6 +160,9 @@ class as_completed_range {
     if (!current_) fetch();
     current_.reset();
   }
+  bool at_end() const noexcept { return yielded_ == queue_.size() && !current_; }
+
+ private:
   void fetch() {
     if (yielded_ == queue_.size()) throw std::out_of_range("parjit: as_completed is exhausted");
     const auto i = queue_.pop(deadline_);
@@ -193,10 +174,21 @@ class as_completed_range {
     current_ = queue_[*i];
   }
 
-  detail::completion_queue<T> queue_;
-  detail::deadline_t deadline_;
+  completion_queue<T> queue_;
+  deadline_t deadline_;
   std::size_t yielded_ = 0;
   std::optional<future<T>> current_;
+};
+
+}  // namespace detail
+
+/// The lazy range `as_completed` returns: yields each future once, as it completes.
+template <class T>
+class as_completed_range : public detail::lazy_range<detail::completion_source<T>> {
+ public:
+  template <class R>
+  as_completed_range(R&& futs, detail::deadline_t deadline)
+      : detail::lazy_range<detail::completion_source<T>>(std::forward<R>(futs), deadline) {}
 };
 
 /// Yields the futures of `futs` (any range of `future<T>`) as they complete; duplicates once.

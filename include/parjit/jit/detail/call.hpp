@@ -21,7 +21,7 @@
 #include "../../expr/print.hpp"
 #include "../../expr/to_graph.hpp"
 #include "../../expr/types.hpp"
-#include "../../parallel/detail/tbb.hpp"
+#include "../../parallel/detail/executor_internals.hpp"
 #include "../../parallel/executor.hpp"
 #include "../compile.hpp"
 #include "../options.hpp"

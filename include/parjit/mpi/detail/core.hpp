@@ -19,8 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "../../parallel/detail/state.hpp"
-#include "../../parallel/executor.hpp"
+#include "../../parallel/detail/executor_internals.hpp"
 #include "mpi.hpp"
 #include "registry.hpp"
 #include "wire.hpp"
@@ -249,6 +248,11 @@ class root_core {
   }
 
   std::vector<char> buffer() { return pool_.get(); }
+
+  bool closed() {
+    std::lock_guard lk(m_);
+    return closed_;
+  }
 
   void submit(std::shared_ptr<remote_task> t) {
     {

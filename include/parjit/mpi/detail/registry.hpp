@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "../../parallel/detail/tbb.hpp"
+#include "../../parallel/detail/executor_internals.hpp"
 #include "../../parallel/errors.hpp"
 #include "../errors.hpp"
 #include "../serialize.hpp"

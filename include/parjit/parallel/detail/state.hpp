@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -257,12 +258,11 @@ class executor_core : public std::enable_shared_from_this<executor_core> {
 
   std::size_t workers() const noexcept { return workers_; }
 
-  // A user's submit: refused once shut down.
-  void submit(std::shared_ptr<state_base> task) {
+  // A user's submit: refused once shut down. `what` names the call in the message ("map()").
+  void submit(std::shared_ptr<state_base> task, const char* what = "submit()") {
     {
       std::lock_guard lk(m_);
-      if (closed_)
-        throw std::logic_error("parjit: submit() on an executor that has been shut down");
+      if (closed_) throw shut_down_error(what);
       outstanding_.fetch_add(1, std::memory_order_relaxed);
     }
     enqueue(std::move(task));
@@ -306,6 +306,12 @@ class executor_core : public std::enable_shared_from_this<executor_core> {
   bool closed() const {
     std::lock_guard lk(m_);
     return closed_;
+  }
+
+  // What every refusal after shutdown() says, with the call that was refused.
+  static std::logic_error shut_down_error(const char* what) {
+    return std::logic_error(std::string("parjit: ") + what +
+                            " on an executor that has been shut down");
   }
 
   std::stop_token stop_all_token() const noexcept { return stop_all_.get_token(); }
