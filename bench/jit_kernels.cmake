@@ -21,7 +21,12 @@ if(TARGET parjit::jit)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/jit_compile.cpp $<TARGET_OBJECTS:parjit_jit_bench_baselines>
     LIBS parjit::jit mvec)
   # These measure compilation and steady state: the on-disk kernel cache stays off by default
-  # (a warm cache would turn a "first call" into a load; bench/jit_cache measures that).
-  target_compile_definitions(jit_kernels PRIVATE PARJIT_CACHE_DEFAULT=0)
-  target_compile_definitions(jit_compile PRIVATE PARJIT_CACHE_DEFAULT=0)
+  # (a warm cache would turn a "first call" into a load; bench/jit_cache measures that). The
+  # default is the backend's, so these two link a copy of it built with PARJIT_CACHE_DEFAULT=0
+  # (its object defines the backend, so nothing is taken from parjit::jit's parjit_jit_backend).
+  parjit_add_jit_backend(parjit_jit_backend_nocache OBJECT SOURCE ${PARJIT_JIT_BACKEND_SOURCE}
+    PARALLEL parjit_parallel INCLUDES ${PARJIT_JIT_GENERATED_INCLUDE_DIR}
+    DEFINITIONS PARJIT_CACHE_DEFAULT=0)
+  target_link_libraries(jit_kernels PRIVATE parjit_jit_backend_nocache)
+  target_link_libraries(jit_compile PRIVATE parjit_jit_backend_nocache)
 endif()

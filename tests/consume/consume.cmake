@@ -24,6 +24,7 @@ add_test(NAME consume.add_subdirectory
            --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consume ${CMAKE_BINARY_DIR}/consume/add_subdirectory
            --build-generator Ninja
            --build-options -DPARJIT_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release
-                           -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DPARJIT_JIT=OFF
+                           -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DPARJIT_JIT=${PARJIT_JIT}
+                           -DCONSUME_JIT=${consume_jit}
            --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
 set_tests_properties(consume.add_subdirectory PROPERTIES LABELS consume TIMEOUT 600)
