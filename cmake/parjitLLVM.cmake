@@ -1,5 +1,6 @@
-# Finds LLVM 19 and wires it into parjit::jit; used by parjit's own build and by the installed
-# parjitConfig.cmake, so both link LLVM the same way.
+# Finds LLVM 19 and builds the JIT backend (the one TU that includes LLVM) into one library per
+# build tree; used by parjit's own build and by the installed parjitConfig.cmake, so both build
+# and link it the same way.
 include_guard(GLOBAL)
 
 # parjit_find_llvm([REQUIRED]): sets parjit_llvm_FOUND; a clear message names the Debian package.
@@ -18,15 +19,12 @@ macro(parjit_find_llvm)
   endif()
 endmacro()
 
-# parjit_link_llvm(<target> BUILD|INSTALLED): adds LLVM's include directory and libraries.
+# parjit_link_llvm(<target>): LLVM's include directory and definitions for <target>'s own sources,
+# and its libraries (which a static library passes on to whatever links it).
 # PARJIT_LLVM_STATIC=ON links the static component libraries (a binary that runs without LLVM).
-function(parjit_link_llvm target mode)
-  if(mode STREQUAL "BUILD")
-    target_include_directories(${target} SYSTEM INTERFACE $<BUILD_INTERFACE:${LLVM_INCLUDE_DIRS}>)
-  else()
-    target_include_directories(${target} SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS})
-  endif()
-  target_compile_definitions(${target} INTERFACE ${LLVM_DEFINITIONS})
+function(parjit_link_llvm target)
+  target_include_directories(${target} SYSTEM PRIVATE ${LLVM_INCLUDE_DIRS})
+  target_compile_definitions(${target} PRIVATE ${LLVM_DEFINITIONS})
   if(PARJIT_LLVM_STATIC)
     # LLVMSupport's exported target links zstd::libzstd_shared, defined only when libzstd's
     # CMake files are installed.
@@ -42,9 +40,31 @@ function(parjit_link_llvm target mode)
   else()
     set(_libs LLVM)
   endif()
-  if(mode STREQUAL "BUILD")
-    target_link_libraries(${target} INTERFACE $<BUILD_INTERFACE:${_libs}>)
-  else()
-    target_link_libraries(${target} INTERFACE ${_libs})
+  target_link_libraries(${target} PRIVATE ${_libs})
+endfunction()
+
+# parjit_add_jit_backend(<name> SOURCE <backend.cpp> PARALLEL <parjit parallel target>
+#                        [OBJECT] [INCLUDES <dirs>...] [DEFINITIONS <defs>...]):
+# a library that compiles the JIT backend once. parjit's build and the installed package make
+# `parjit_jit_backend` (STATIC, the first time only) and parjit::jit links it, so however many
+# targets link parjit::jit, the backend is compiled once per build tree and linked once per
+# program. Position-independent, so a shared library can link it too. PARJIT_CACHE_DEFAULT
+# (0 or 1, empty: on in release builds) is the build's default for jit::options::cache.
+# A program that needs another default links its own copy: an OBJECT variant whose object
+# defines the backend's entry point, so the linker takes nothing from parjit_jit_backend.
+function(parjit_add_jit_backend name)
+  cmake_parse_arguments(arg "OBJECT" "SOURCE;PARALLEL" "INCLUDES;DEFINITIONS" ${ARGN})
+  set(kind STATIC)
+  if(arg_OBJECT)
+    set(kind OBJECT)
   endif()
+  add_library(${name} ${kind} ${arg_SOURCE})
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  target_link_libraries(${name} PRIVATE ${arg_PARALLEL})
+  target_include_directories(${name} PRIVATE ${arg_INCLUDES})
+  if(NOT "${PARJIT_CACHE_DEFAULT}" STREQUAL "" AND NOT arg_DEFINITIONS MATCHES "PARJIT_CACHE_DEFAULT")
+    target_compile_definitions(${name} PRIVATE PARJIT_CACHE_DEFAULT=${PARJIT_CACHE_DEFAULT})
+  endif()
+  target_compile_definitions(${name} PRIVATE ${arg_DEFINITIONS})
+  parjit_link_llvm(${name})
 endfunction()

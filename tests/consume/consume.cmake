@@ -25,6 +25,6 @@ add_test(NAME consume.add_subdirectory
            --build-and-test ${CMAKE_CURRENT_SOURCE_DIR}/consume ${CMAKE_BINARY_DIR}/consume/add_subdirectory
            --build-generator Ninja
            --build-options -DPARJIT_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release
-                           -DPARJIT_JIT=OFF
+                           -DPARJIT_JIT=${PARJIT_JIT} -DCONSUME_JIT=${consume_jit}
            --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
 set_tests_properties(consume.add_subdirectory PROPERTIES LABELS consume TIMEOUT 600)

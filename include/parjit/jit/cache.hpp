@@ -13,8 +13,9 @@ namespace parjit::jit::cache {
 /// this process's `hits` (objects loaded from it) and `misses` (objects compiled and written).
 ///
 /// Layout: one file per key, `<directory>/<64 hex digits>.pjk`; the key is a SHA-256 of the
-/// kernel's canonical expression, argument/result types and kinds, options, the lowering's
-/// version, LLVM's version, target triple, CPU name and features. Each file starts with a header
+/// kernel's canonical expression, argument/result types and kinds, options, a hash of the code
+/// generator's sources (so a changed parjit never loads an older one's code), LLVM's version,
+/// target triple, CPU name and features. Each file starts with a header
 /// (magic, format version, key, lengths, checksum); a file that fails any check is ignored and
 /// replaced. Writes are atomic (a 0600 temporary file + rename).
 ///

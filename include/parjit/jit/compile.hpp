@@ -85,7 +85,8 @@ inline constexpr std::uint32_t backend_abi_version = 2;
 
 /// Defined by the JIT backend. CMake users get it by linking `parjit::jit`; others define
 /// PARJIT_JIT_IMPLEMENTATION in exactly one .cpp file before including <parjit/jit.hpp>.
-extern "C" const parjit::jit::detail::backend_api*
+/// Default visibility: code built with -fvisibility=hidden still shares the process's backend.
+extern "C" __attribute__((visibility("default"))) const parjit::jit::detail::backend_api*
 parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_in_one_cpp_file();
 
 namespace parjit::jit {

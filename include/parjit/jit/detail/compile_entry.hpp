@@ -138,9 +138,13 @@ std::string assembly_entry(const std::string& ir) {
 }  // namespace
 }  // namespace parjit::jit::detail
 
-// Weak: several targets of one program may each compile the backend (CMake's INTERFACE source);
-// the linker keeps one definition, so one session serves the whole process.
-extern "C" __attribute__((weak)) const parjit::jit::detail::backend_api*
+// The whole backend (its session included) is reached through this one symbol, so one definition
+// in a process means one JIT session. CMake builds link the backend library once per program;
+// where copies do meet (a shared library and the executable that both carry one, or a file with
+// PARJIT_JIT_IMPLEMENTATION beside parjit::jit), weak and default visibility let the linker and
+// the dynamic loader pick one definition for the whole process, even in code built with
+// -fvisibility=hidden.
+extern "C" __attribute__((weak, visibility("default"))) const parjit::jit::detail::backend_api*
 parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_in_one_cpp_file() {
   static const parjit::jit::detail::backend_api api{
       parjit::jit::detail::backend_abi_version,

@@ -335,9 +335,5 @@ class lowering {
   std::vector<llvm::Value*> base_, scalar_;
 };
 
-// Bump when the generated code changes for the same graph, signature and options (lowering,
-// optimisation pipeline, entry-point ABI): it is part of every on-disk cache key.
-inline constexpr int lowering_version = 1;
-
 }  // namespace
 }  // namespace parjit::jit::detail
