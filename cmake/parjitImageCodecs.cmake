@@ -3,6 +3,8 @@
 # stb (Debian libstb-dev, header-only) decodes PNG and encodes; libjpeg-turbo (libturbojpeg0-dev)
 # decodes JPEG when found (PARJIT_IMAGE_TURBOJPEG=1), else stb does. Not installed.
 include_guard(GLOBAL)
+# parjit_optional_missing() (root CMakeLists.txt) reports what is left out, or stops the
+# configuration when PARJIT_REQUIRE_ALL is ON.
 
 find_path(PARJIT_STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb)
 find_path(PARJIT_TURBOJPEG_INCLUDE_DIR turbojpeg.h)
@@ -16,10 +18,10 @@ if(PARJIT_STB_INCLUDE_DIR)
     target_compile_definitions(parjit_image_codecs INTERFACE PARJIT_IMAGE_TURBOJPEG=1)
     target_link_libraries(parjit_image_codecs INTERFACE ${PARJIT_TURBOJPEG_LIBRARY})
   else()
-    message(STATUS "parjit: image case study decodes JPEG with stb "
-                   "(turbojpeg.h not found: apt-get install libturbojpeg0-dev)")
+    parjit_optional_missing("image case study decodes JPEG with stb "
+                            "(turbojpeg.h not found: apt-get install libturbojpeg0-dev)")
   endif()
 else()
-  message(STATUS "parjit: image_pipeline, its benchmark and pipeline tests skipped "
-                 "(stb_image.h not found: apt-get install libstb-dev)")
+  parjit_optional_missing("image_pipeline, its benchmark and pipeline tests skipped "
+                          "(stb_image.h not found: apt-get install libstb-dev)")
 endif()

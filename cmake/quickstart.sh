@@ -11,6 +11,7 @@ what=${1:-demo}
 packages=(cmake ninja-build g++ lld libtbb-dev llvm-19-dev catch2 libbenchmark-dev
           libopenmpi-dev openmpi-bin libstb-dev libturbojpeg0-dev python3-mpi4py python3-pil
           python3-numpy python3-numexpr python3-numba python3-matplotlib doxygen)
+packages+=(clang-19 libclang-rt-19-dev)  # the fuzz stage: clang's libFuzzer
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -36,6 +37,10 @@ case "$what" in
     cmake --preset asan
     cmake --build --preset asan -j "$jobs"
     ctest --preset asan -j "$jobs"
+    # Fuzzing (tests/fuzz): each libFuzzer target replays its corpus, then runs 30 s.
+    cmake --preset fuzz
+    cmake --build --preset fuzz -j "$jobs"
+    ctest --preset fuzz -j "$jobs"
     # ThreadSanitizer: only the test targets whose synchronisation TSan can see (the tsan build
     # preset lists them; tests/tsan.supp says what is excluded and why).
     cmake --preset tsan

@@ -63,6 +63,107 @@ struct tensor {
 /// Largest image accepted (pixels); bigger files are rejected before decoding.
 inline constexpr std::size_t max_pixels = 100'000'000;
 
+namespace detail {
+// Whether every chunk of a PNG fits in the bytes given. stb allocates an IDAT chunk's declared
+// length before reading it: without this check a 200-byte file makes it allocate 2 GiB (found
+// by tests/fuzz/fuzz_image_decode, corpus/fuzz_image_decode/oom_idat_length_*.png).
+inline bool png_chunks_fit(const unsigned char* data, std::size_t size) {
+  std::size_t pos = 8;  // after the signature
+  while (size - pos >= 8) {
+    const std::uint32_t length = (std::uint32_t{data[pos]} << 24) | (std::uint32_t{data[pos + 1]} << 16) |
+                                 (std::uint32_t{data[pos + 2]} << 8) | std::uint32_t{data[pos + 3]};
+    if (length > size - pos - 8 || size - pos - 8 - length < 4) return false;  // data + CRC
+    if (std::memcmp(data + pos + 4, "IEND", 4) == 0) return true;
+    pos += 12 + std::size_t{length};
+  }
+  return true;  // no room for another chunk header: stb reports the missing IEND itself
+}
+}  // namespace detail
+
+/// Decodes a JPEG or PNG held in memory to RGB (the file's format is told by its bytes, not its
+/// name). On failure returns nullopt and sets `error` (empty, not an image, corrupt or truncated,
+/// too large). Never throws on bad data; fuzzed by tests/fuzz/fuzz_image_decode.cpp.
+inline std::optional<rgb_image> decode_bytes(const unsigned char* data, std::size_t size,
+                                             std::string& error) {
+  if (size == 0) {
+    error = "empty file";
+    return std::nullopt;
+  }
+  if (size > static_cast<std::size_t>(INT32_MAX)) {
+    error = "file too large";
+    return std::nullopt;
+  }
+  int w = 0, h = 0, comp = 0;
+  const int n = static_cast<int>(size);
+#if PARJIT_IMAGE_TURBOJPEG
+  // JPEG through libjpeg-turbo (SIMD; 2-4x faster than stb's decoder). Any warning (a
+  // truncated or damaged stream) counts as a failure: the image would be partly grey.
+  if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) {
+    struct handle {
+      tjhandle h = tjInitDecompress();
+      ~handle() {
+        if (h) tjDestroy(h);
+      }
+    };
+    thread_local handle tj;
+    // A handle is not reliably reusable after a failed decompression: start a fresh one.
+    auto reset = [&] {
+      if (tj.h) tjDestroy(tj.h);
+      tj.h = tjInitDecompress();
+    };
+    if (!tj.h) {
+      error = "cannot start libjpeg-turbo";
+      return std::nullopt;
+    }
+    int tw = 0, th = 0, sub = 0, space = 0;
+    if (tjDecompressHeader3(tj.h, data, static_cast<unsigned long>(size), &tw,
+                            &th, &sub, &space) != 0) {
+      error = std::string("corrupt JPEG header (") + tjGetErrorStr2(tj.h) + ")";
+      reset();
+      return std::nullopt;
+    }
+    w = tw;
+    h = th;
+    if (w <= 0 || h <= 0 ||
+        static_cast<std::size_t>(w) * static_cast<std::size_t>(h) > max_pixels) {
+      error = "image too large: " + std::to_string(w) + "x" + std::to_string(h);
+      return std::nullopt;
+    }
+    rgb_image img{static_cast<std::size_t>(w), static_cast<std::size_t>(h), {}};
+    img.pixels.resize(img.width * img.height * 3);
+    if (tjDecompress2(tj.h, data, static_cast<unsigned long>(size),
+                      img.pixels.data(), w, 0, h, TJPF_RGB, TJFLAG_STOPONWARNING) != 0) {
+      error = std::string("corrupt or truncated JPEG (") + tjGetErrorStr2(tj.h) + ")";
+      reset();
+      return std::nullopt;
+    }
+    return img;
+  }
+#endif
+  static constexpr unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (size >= 8 && std::memcmp(data, png_signature, 8) == 0 && !detail::png_chunks_fit(data, size)) {
+    error = "corrupt or truncated PNG (a chunk runs past the end of the file)";
+    return std::nullopt;
+  }
+  if (!stbi_info_from_memory(data, n, &w, &h, &comp)) {
+    error = std::string("not a JPEG/PNG image or corrupt header (") + stbi_failure_reason() + ")";
+    return std::nullopt;
+  }
+  if (w <= 0 || h <= 0 || static_cast<std::size_t>(w) * static_cast<std::size_t>(h) > max_pixels) {
+    error = "image too large: " + std::to_string(w) + "x" + std::to_string(h);
+    return std::nullopt;
+  }
+  unsigned char* px = stbi_load_from_memory(data, n, &w, &h, &comp, 3);
+  if (px == nullptr) {
+    error = std::string("corrupt or truncated image (") + stbi_failure_reason() + ")";
+    return std::nullopt;
+  }
+  rgb_image img{static_cast<std::size_t>(w), static_cast<std::size_t>(h), {}};
+  img.pixels.assign(px, px + img.width * img.height * 3);
+  stbi_image_free(px);
+  return img;
+}
+
 /// Reads and decodes a JPEG or PNG file to RGB. On failure returns nullopt and sets `error`
 /// (unreadable, empty, not an image, corrupt or truncated, too large). Never throws on bad data.
 inline std::optional<rgb_image> decode_file(const fs::path& path, std::string& error) {
@@ -87,78 +188,7 @@ inline std::optional<rgb_image> decode_file(const fs::path& path, std::string& e
     error = "read error";
     return std::nullopt;
   }
-  if (bytes.empty()) {
-    error = "empty file";
-    return std::nullopt;
-  }
-  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
-    error = "file too large";
-    return std::nullopt;
-  }
-  int w = 0, h = 0, comp = 0;
-  const int n = static_cast<int>(bytes.size());
-#if PARJIT_IMAGE_TURBOJPEG
-  // JPEG through libjpeg-turbo (SIMD; 2-4x faster than stb's decoder). Any warning (a
-  // truncated or damaged stream) counts as a failure: the image would be partly grey.
-  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
-    struct handle {
-      tjhandle h = tjInitDecompress();
-      ~handle() {
-        if (h) tjDestroy(h);
-      }
-    };
-    thread_local handle tj;
-    // A handle is not reliably reusable after a failed decompression: start a fresh one.
-    auto reset = [&] {
-      if (tj.h) tjDestroy(tj.h);
-      tj.h = tjInitDecompress();
-    };
-    if (!tj.h) {
-      error = "cannot start libjpeg-turbo";
-      return std::nullopt;
-    }
-    int tw = 0, th = 0, sub = 0, space = 0;
-    if (tjDecompressHeader3(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), &tw,
-                            &th, &sub, &space) != 0) {
-      error = std::string("corrupt JPEG header (") + tjGetErrorStr2(tj.h) + ")";
-      reset();
-      return std::nullopt;
-    }
-    w = tw;
-    h = th;
-    if (w <= 0 || h <= 0 ||
-        static_cast<std::size_t>(w) * static_cast<std::size_t>(h) > max_pixels) {
-      error = "image too large: " + std::to_string(w) + "x" + std::to_string(h);
-      return std::nullopt;
-    }
-    rgb_image img{static_cast<std::size_t>(w), static_cast<std::size_t>(h), {}};
-    img.pixels.resize(img.width * img.height * 3);
-    if (tjDecompress2(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()),
-                      img.pixels.data(), w, 0, h, TJPF_RGB, TJFLAG_STOPONWARNING) != 0) {
-      error = std::string("corrupt or truncated JPEG (") + tjGetErrorStr2(tj.h) + ")";
-      reset();
-      return std::nullopt;
-    }
-    return img;
-  }
-#endif
-  if (!stbi_info_from_memory(bytes.data(), n, &w, &h, &comp)) {
-    error = std::string("not a JPEG/PNG image or corrupt header (") + stbi_failure_reason() + ")";
-    return std::nullopt;
-  }
-  if (w <= 0 || h <= 0 || static_cast<std::size_t>(w) * static_cast<std::size_t>(h) > max_pixels) {
-    error = "image too large: " + std::to_string(w) + "x" + std::to_string(h);
-    return std::nullopt;
-  }
-  unsigned char* px = stbi_load_from_memory(bytes.data(), n, &w, &h, &comp, 3);
-  if (px == nullptr) {
-    error = std::string("corrupt or truncated image (") + stbi_failure_reason() + ")";
-    return std::nullopt;
-  }
-  rgb_image img{static_cast<std::size_t>(w), static_cast<std::size_t>(h), {}};
-  img.pixels.assign(px, px + img.width * img.height * 3);
-  stbi_image_free(px);
-  return img;
+  return decode_bytes(bytes.data(), bytes.size(), error);
 }
 
 /// One output coordinate of an area resize: source range [first, first + weights.size()).

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -44,8 +45,23 @@ TEMPLATE_TEST_CASE("graph: a constant node stores its value exactly", "[expr][gr
 
 TEST_CASE("graph: -0.0 and 0.0 are different constants, a NaN keeps its bits", "[expr][graph]") {
   CHECK(node::make_constant(0.0) != node::make_constant(-0.0));
-  const node nan = node::make_constant(std::numeric_limits<float>::quiet_NaN());
-  CHECK(std::isnan(nan.value<float>()));
+  // NaNs with a sign and a payload, quiet and signalling: the node keeps every bit.
+  for (const std::uint32_t pattern : {0x7fc00000u, 0xffc12345u, 0x7f800001u, 0xff9abcdeu}) {
+    const float f = std::bit_cast<float>(pattern);
+    const node n = node::make_constant(f);
+    INFO(std::hex << pattern);
+    CHECK(n.bits == pattern);  // zero-padded to 64 bits
+    CHECK(std::bit_cast<std::uint32_t>(n.value<float>()) == pattern);
+  }
+  for (const std::uint64_t pattern : {0x7ff8000000000000ull, 0xfff8000000abcdefull, 0x7ff0000000000001ull}) {
+    const node n = node::make_constant(std::bit_cast<double>(pattern));
+    INFO(std::hex << pattern);
+    CHECK(n.bits == pattern);
+    CHECK(std::bit_cast<std::uint64_t>(n.value<double>()) == pattern);
+  }
+  // Two NaNs that differ only in payload are different constants (hash-consing keeps both).
+  CHECK(node::make_constant(std::bit_cast<float>(0x7fc00001u)) !=
+        node::make_constant(std::bit_cast<float>(0x7fc00002u)));
 }
 
 TEST_CASE("graph: add appends and result is the root", "[expr][graph]") {

@@ -4,7 +4,7 @@
 //
 //   clang++-19 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude
 //     tests/fuzz/fuzz_cache_entry.cpp -o fuzz_cache_entry
-//   ./fuzz_cache_entry -max_total_time=30 tests/fuzz/corpus/cache_entry
+//   ./fuzz_cache_entry -max_total_time=30 tests/fuzz/corpus/fuzz_cache_entry
 #include <parjit/jit/detail/cache_entry.hpp>
 
 #include <cstddef>

@@ -1,4 +1,3 @@
-// fuzz-flags: -ltbb
 // libFuzzer target for the MPI executor's message decoders (parjit/mpi/detail/wire.hpp, no MPI
 // needed): whatever bytes a peer sends, decoding reads only inside them, allocates at most in
 // proportion to them, and either succeeds or fails with std::runtime_error (a malformed message),
@@ -7,7 +6,7 @@
 //
 //   clang++-19 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
 //       tests/fuzz/fuzz_mpi_message.cpp -o /tmp/fzm -ltbb
-//   /tmp/fzm -max_total_time=30 tests/fuzz/corpus/mpi_message
+//   /tmp/fzm -max_total_time=30 tests/fuzz/corpus/fuzz_mpi_message
 #include <parjit/mpi/detail/wire.hpp>
 
 #include <array>

@@ -2,6 +2,12 @@
 // backend or LLVM rejects, and release of compiled code.
 #include "jit_support.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <parjit/jit/cache.hpp>
+
 using namespace parjit::jit_test;
 namespace expr = parjit::expr;
 namespace jit = parjit::jit;
@@ -101,19 +107,62 @@ TEST_CASE("compile: a graph the backend or LLVM rejects throws compile_error", "
 }
 
 TEST_CASE("compile: machine code is released with the last kernel copy", "[jit]") {
-  // Compiling and dropping many kernels works (their resource trackers are removed).
-  for (int i = 0; i < 50; ++i) {
+  const jit::signature sig{{{scalar_kind::i32, false}}, scalar_kind::i32};
+  auto graph_plus = [](std::int32_t c) {
     expr::graph g;
     const auto a = g.add(argument(0, scalar_kind::i32));
-    const auto c = g.add(expr::node::make_constant(std::int32_t{i}));
-    g.root = g.add(apply(op::add, scalar_kind::i32, a, c));
-    const jit::signature sig{{{scalar_kind::i32, false}}, scalar_kind::i32};
-    jit::compiled_kernel k = jit::compile(g, sig);
-    jit::compiled_kernel copy = k;
-    k = {};
-    std::int32_t x = 5, o = 0;
+    const auto k = g.add(expr::node::make_constant(c));
+    g.root = g.add(apply(op::add, scalar_kind::i32, a, k));
+    return g;
+  };
+  auto run = [](const jit::compiled_kernel& k, std::int32_t x) {
+    std::int32_t o = 0;
     const void* args[] = {&x};
-    copy(0, 1, &o, args);
-    CHECK(o == 5 + i);
+    k(0, 1, &o, args);
+    return o;
+  };
+  SECTION("a copy keeps the code alive") {
+    for (int i = 0; i < 50; ++i) {
+      jit::compiled_kernel k = jit::compile(graph_plus(i), sig);
+      jit::compiled_kernel copy = k;
+      k = {};
+      CHECK(run(copy, 5) == 5 + i);
+    }
+  }
+  SECTION("the session unlinks the code when the last copy goes") {
+    // Seen through the public API: with the cache on, an identical kernel still linked in this
+    // process is shared (origin cache_hit, the same entry point), even with the disk entry gone;
+    // once every copy is dropped the session has unlinked it, and the same graph compiles again.
+    struct cache_switch_on {  // the tests' PARJIT_CACHE=0 kill switch, lifted for this section
+      cache_switch_on() { ::unsetenv("PARJIT_CACHE"); }
+      ~cache_switch_on() { ::setenv("PARJIT_CACHE", "0", 1); }
+    } on;
+    const std::string dir = (std::filesystem::temp_directory_path() /
+                             ("parjit_test_release_" + std::to_string(::getpid()))).string();
+    std::filesystem::remove_all(dir);
+    const jit::options opts{.cache = true, .cache_dir = dir};
+    const expr::graph g = graph_plus(424242);
+    jit::compiled_kernel first = jit::compile(g, sig, opts);
+    REQUIRE(first.origin() == jit::code_origin::cache_miss);
+    jit::compiled_kernel copy = first;
+    first = {};
+    jit::compiled_kernel second = jit::compile(g, sig, opts);
+    CHECK(second.origin() == jit::code_origin::cache_hit);
+    CHECK(second.function() == copy.function());
+    jit::cache::clear(dir);
+    REQUIRE(jit::cache::info(dir).entries == 0);
+    jit::compiled_kernel third = jit::compile(g, sig, opts);
+    CHECK(third.origin() == jit::code_origin::cache_hit);  // still linked here, not from disk
+    CHECK(third.function() == copy.function());
+    CHECK(run(third, 1) == 424243);
+    copy = {};
+    second = {};
+    CHECK(run(third, 2) == 424244);  // two copies gone, one left: still callable
+    third = {};
+    jit::compiled_kernel again = jit::compile(g, sig, opts);
+    CHECK(again.origin() == jit::code_origin::cache_miss);  // unlinked, so compiled afresh
+    CHECK(run(again, 3) == 424245);
+    again = {};
+    std::filesystem::remove_all(dir);
   }
 }

@@ -39,10 +39,35 @@ expr::value read(const unsigned char* p, scalar_kind k) {
   return v;
 }
 
+// The reduction of `xs` in index order, written from reduce.hpp's documentation (integers wrap,
+// min / max are IEEE 754-2019 minimum / maximum), not with the library's own combining step.
+template <jit::kernel_kind K, class A>
+A step(A a, A b) {
+  if constexpr (std::is_integral_v<A>) {
+    using U = std::make_unsigned_t<A>;
+    if constexpr (K == jit::kernel_kind::sum) return static_cast<A>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+    if constexpr (K == jit::kernel_kind::prod) {
+      return static_cast<A>(static_cast<U>(static_cast<std::uint64_t>(static_cast<U>(a)) *
+                                           static_cast<std::uint64_t>(static_cast<U>(b))));
+    }
+    if constexpr (K == jit::kernel_kind::min) return std::min(a, b);
+    if constexpr (K == jit::kernel_kind::max) return std::max(a, b);
+  } else {
+    static_assert(K == jit::kernel_kind::min || K == jit::kernel_kind::max);  // order-free only
+    if (std::isnan(a)) return a;
+    if (std::isnan(b)) return b;
+    if (a == b) {  // -0 < +0
+      const bool a_negative = std::signbit(a);
+      return (K == jit::kernel_kind::min) == a_negative ? a : b;
+    }
+    return K == jit::kernel_kind::min ? std::min(a, b) : std::max(a, b);
+  }
+}
+
 template <jit::kernel_kind K, class A>
 expr::value fold(const std::vector<expr::value>& xs) {
   A acc = xs[0].as<A>();
-  for (std::size_t i = 1; i < xs.size(); ++i) acc = jit::detail::combine<K>(acc, xs[i].as<A>());
+  for (std::size_t i = 1; i < xs.size(); ++i) acc = step<K>(acc, xs[i].as<A>());
   return expr::value::of(acc);
 }
 
@@ -50,8 +75,10 @@ template <jit::kernel_kind K>
 expr::value fold_any(const std::vector<expr::value>& xs) {
   return expr::detail::with_type(xs[0].type, [&](auto tag) {
     using A = typename decltype(tag)::type;
-    if constexpr (std::is_same_v<A, bool>) {
-      return expr::value{};
+    if constexpr (std::is_same_v<A, bool> ||
+                  (std::is_floating_point_v<A> &&
+                   (K == jit::kernel_kind::sum || K == jit::kernel_kind::prod))) {
+      return expr::value{};  // not reduced: bool never, floating sums / products order-dependent
     } else {
       return fold<K, A>(xs);
     }

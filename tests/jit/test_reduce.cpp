@@ -1,5 +1,6 @@
-// jit::reduce: sum / prod / min / max against exact references within the documented bound,
-// accumulator types, empty inputs, NaN, integer wrap-around, and par == serial.
+// jit::reduce: sum / prod / min / max against exact references within the documented bound and a
+// bound derived from the data, the documented order replayed in plain C++, accumulator types,
+// empty inputs, NaN, integer wrap-around, and par == serial.
 #include "jit_support.hpp"
 
 #include <algorithm>
@@ -22,6 +23,70 @@ long double sum_bound(std::size_t n, long double abs_sum) {
          u * abs_sum;
 }
 
+// A plain C++ replay of the documented summation order (reduce.hpp: chunks of 65536 elements;
+// in a chunk, blocks of 512 whose first L * floor(cnt / L) values go to lane i mod L and the rest
+// to one scalar; lanes halve pairwise, then + the scalar; chunk results add in index order),
+// written from the documentation, not from the library's code. Beside the result in A it keeps
+// the exact (long double) value of every addition, which gives a running error bound (Higham,
+// "Accuracy and Stability of Numerical Algorithms", 2nd ed., section 4.2): each rounded addition
+// errs by at most u' = u / (1 - u) times its computed value, and a computed value differs from the
+// exact one by at most the total error E, so E <= u' * (sum|exact| + N * E), i.e.
+// E <= u' * sum|exact| / (1 - N * u') over the N additions.
+template <class A>
+struct summation_replay {
+  A result = 0;
+  long double exact = 0;       // sum of the values (exact for these inputs to ~2^-64 relative)
+  long double bound = 0;       // running error bound of `result` against `exact`
+  std::vector<A> chunk_result;  // each chunk's rounded sum, as the kernel returns it
+
+  explicit summation_replay(const std::vector<A>& v) {
+    constexpr std::size_t chunk = 65536, block = 512, lanes = 128 / sizeof(A);
+    const long double u = std::numeric_limits<A>::epsilon() / 2, u1 = u / (1 - u);
+    long double abs_nodes = 0, additions = 0;
+    auto add = [&](A& acc, long double& acc_exact, A x, long double x_exact) {
+      acc = acc + x;
+      acc_exact += x_exact;
+      abs_nodes += std::fabs(acc_exact);
+      additions += 1;
+    };
+    for (std::size_t c0 = 0; c0 < v.size(); c0 += chunk) {
+      const std::size_t c1 = std::min(v.size(), c0 + chunk);
+      A lane[lanes], tail = -0.0f;
+      long double lane_exact[lanes] = {}, tail_exact = 0;
+      std::fill(lane, lane + lanes, A(-0.0f));
+      for (std::size_t b0 = c0; b0 < c1; b0 += block) {
+        const std::size_t cnt = std::min(block, c1 - b0), full = cnt / lanes * lanes;
+        for (std::size_t j = 0; j < full; ++j) add(lane[j % lanes], lane_exact[j % lanes], v[b0 + j], v[b0 + j]);
+        for (std::size_t j = full; j < cnt; ++j) add(tail, tail_exact, v[b0 + j], v[b0 + j]);
+      }
+      for (std::size_t w = lanes / 2; w >= 1; w /= 2)
+        for (std::size_t j = 0; j < w; ++j) add(lane[j], lane_exact[j], lane[j + w], lane_exact[j + w]);
+      add(lane[0], lane_exact[0], tail, tail_exact);
+      chunk_result.push_back(lane[0]);
+      if (c0 == 0) {
+        result = lane[0];
+        exact = lane_exact[0];
+      } else {
+        add(result, exact, lane[0], lane_exact[0]);
+      }
+    }
+    if (v.empty()) result = 0;
+    bound = u1 * abs_nodes / (1 - additions * u1);
+  }
+
+  // The answer of an implementation that loses chunk `lost`: the other chunks in index order.
+  A without_chunk(std::size_t lost) const {
+    A r = 0;
+    bool first = true;
+    for (std::size_t c = 0; c < chunk_result.size(); ++c) {
+      if (c == lost) continue;
+      r = first ? chunk_result[c] : r + chunk_result[c];
+      first = false;
+    }
+    return r;
+  }
+};
+
 template <class T>
 std::vector<T> uniform(std::size_t n, std::uint64_t seed, double lo = -1.0, double hi = 1.0) {
   std::mt19937_64 rng(seed);
@@ -37,23 +102,47 @@ TEST_CASE("reduce: sum of a*b is within the stated bound of the exact sum", "[ji
   auto dot64 = jit::reduce<double>(jit::sum, [](auto a, auto b) { return a * b; });
   for (const std::size_t n : {0ul, 1ul, 7ul, 8ul, 9ul, 1000ul, large_size}) {
     const auto a = uniform<float>(n, 1 + n), b = uniform<float>(n, 2 + n);
-    long double exact = 0, abs_sum = 0, exact64 = 0, abs64 = 0;
+    std::vector<float> p(n);  // the expression's value in float
+    std::vector<double> p64(n);  // each value converted to double, then summed
+    long double abs_sum = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const float p = a[i] * b[i];  // the expression's value in float
-      exact += p;
-      abs_sum += std::fabs(p);
-      const double p64 = static_cast<double>(p);  // each value converted to double, then summed
-      exact64 += p64;
-      abs64 += std::fabs(p64);
+      p[i] = a[i] * b[i];
+      p64[i] = p[i];
+      abs_sum += std::fabs(p[i]);
     }
+    const summation_replay<float> want(p);
+    const summation_replay<double> want64(p64);
     const float s = dot(a, b);
     static_assert(std::is_same_v<decltype(s), const float>);
-    INFO("n = " << n);
-    CHECK(std::fabs(static_cast<long double>(s) - exact) <= sum_bound<float>(n, abs_sum));
     const double s64 = dot64(a, b);
-    CHECK(std::fabs(static_cast<long double>(s64) - exact64) <= sum_bound<double>(n, abs64));
+    INFO("n = " << n << ", exact " << static_cast<double>(want.exact) << ", float result " << s
+                 << ", running bound " << static_cast<double>(want.bound) << ", documented bound "
+                 << static_cast<double>(sum_bound<float>(n, abs_sum)));
+    const long double err = std::fabs(static_cast<long double>(s) - want.exact);
+    const long double err64 = std::fabs(static_cast<long double>(s64) - want64.exact);
+    // The documented worst case, and the bound of this data's actual summation tree.
+    CHECK(err <= sum_bound<float>(n, abs_sum));
+    CHECK(err64 <= sum_bound<double>(n, abs_sum));
+    CHECK(err <= want.bound);
+    CHECK(err64 <= want64.bound);
+    // The documented order, replayed in plain C++: the same bits.
+    CHECK(s == want.result);
+    CHECK(s64 == want64.result);
     CHECK(dot(jit::par, a, b) == s);  // fixed chunking: bit for bit
     CHECK(dot64(jit::par, a, b) == s64);
+    if (n == large_size) {
+      // The check has power: the answers of an implementation that returns 0 or loses any one
+      // 65,536-element chunk fall outside the bound (the documented worst case, ~466 here, would
+      // accept them all: the exact sum is ~300 and the smallest chunk sum ~0.7).
+      REQUIRE(want.chunk_result.size() == 16);
+      CHECK(std::fabs(want.exact) > want.bound);
+      CHECK(std::fabs(want64.exact) > want64.bound);
+      for (std::size_t c = 0; c < 16; ++c) {
+        INFO("without chunk " << c);
+        CHECK(std::fabs(want.without_chunk(c) - want.exact) > want.bound);
+        CHECK(std::fabs(want64.without_chunk(c) - want64.exact) > want64.bound);
+      }
+    }
   }
   CHECK(dot.stats().specializations == 1);
 }
