@@ -217,7 +217,7 @@ TEST_CASE("cache: LRU eviction keeps the directory under PARJIT_CACHE_MAX_MB", "
   std::vector<float> a{1, 2, 3}, out(3);
   const jit::options opts{.cache = true, .cache_dir = dir.path};
   auto make = [&](float c) {
-    return jit::vectorize([c](auto x) { return x * c + c; }, opts);
+    return jit::vectorize(jit::frozen([c](auto x) { return x * c + c; }), opts);
   };
   make(1.0f)(out, a);
   const std::uint64_t one = jit::cache::info(dir.path).bytes;

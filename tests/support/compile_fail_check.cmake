@@ -1,0 +1,36 @@
+# Minimal stand-in for the `cmake` branch's parjitCheckCompileFail.cmake (dropped at merge):
+#   cmake -DSETTINGS=<file> -P compile_fail_check.cmake
+# SETTINGS sets COMPILER, FLAGS (a list), SOURCE, EXPECT and WITHIN_FIRST_ERRORS. Compiles SOURCE,
+# which must fail, and checks the output (all of it, or its first WITHIN_FIRST_ERRORS error lines).
+include(${SETTINGS})
+execute_process(COMMAND ${COMPILER} ${FLAGS} -fsyntax-only -fdiagnostics-color=never ${SOURCE}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${SOURCE} compiled, but it must not:\n${out}")
+endif()
+if(WITHIN_FIRST_ERRORS)
+  set(checked "")
+  set(rest "${out}")
+  set(found 0)
+  while(found LESS WITHIN_FIRST_ERRORS)
+    string(REGEX MATCH "[^\n]*: (fatal )?error: [^\n]*" line "${rest}")
+    if(line STREQUAL "")
+      break()
+    endif()
+    string(APPEND checked "${line}\n")
+    math(EXPR found "${found} + 1")
+    string(FIND "${rest}" "${line}" at)
+    string(LENGTH "${line}" length)
+    math(EXPR at "${at} + ${length}")
+    string(SUBSTRING "${rest}" ${at} -1 rest)
+  endwhile()
+  set(where "the first ${WITHIN_FIRST_ERRORS} error line(s)")
+else()
+  set(checked "${out}")
+  set(where "the compiler's output")
+endif()
+if(NOT checked MATCHES "${EXPECT}")
+  message(FATAL_ERROR "${SOURCE} failed to compile, but not with the expected message: no match "
+                      "for\n  ${EXPECT}\nin ${where}\nchecked:\n${checked}\nfull output:\n${out}")
+endif()
+message(STATUS "${SOURCE}: failed to compile as expected ('${EXPECT}' in ${where})")
