@@ -5,7 +5,7 @@ if(TARGET parjit::jit)
     ${CMAKE_CURRENT_LIST_DIR}/jit_kernels_loops.cpp
     ${CMAKE_CURRENT_LIST_DIR}/jit_kernels_fastmath.cpp)
   target_link_libraries(parjit_jit_bench_baselines PRIVATE parjit::parallel)
-  # The bar DESIGN.md sets: g++ -O3 -march=native, plus no FMA contraction (the JIT's default
+  # The bar of docs/performance.md: g++ -O3 -march=native, no FMA contraction (the JIT's default
   # semantics) and -fno-math-errno (the JIT sets no errno; with errno GCC cannot vectorise
   # sqrt, which would flatter the JIT); K3 is also measured against -ffast-math.
   target_compile_options(parjit_jit_bench_baselines PRIVATE -O3 -march=native)

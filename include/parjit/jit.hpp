@@ -13,6 +13,6 @@
 // The backend (the one TU that includes LLVM). CMake users get it from parjit::jit; others define
 // PARJIT_JIT_IMPLEMENTATION in exactly one .cpp file before including this header.
 #ifdef PARJIT_JIT_IMPLEMENTATION
-#include "jit/detail/backend_impl.hpp"
+#include "jit/detail/compile_entry.hpp"
 #endif
 #include "jit/stencil.hpp"  // 2-D views (view2d.hpp), apply2d and stencils

@@ -40,7 +40,7 @@ struct executor_options {
 /// Options of `executor.map(fn, items, {.chunk = 64})`.
 struct map_options {
   /// Items per message: a worker runs a chunk's items in parallel on its arena. Larger chunks
-  /// amortise the per-message cost (see README's scaling model); 0 is std::invalid_argument.
+  /// amortise the per-message cost (docs/mpi.md, "Chunk size"); 0 is std::invalid_argument.
   std::size_t chunk = 1;
   /// Chunks in flight (submitted, not yet consumed) at once; 0 means every worker's capacity.
   std::size_t window = 0;

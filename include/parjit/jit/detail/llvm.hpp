@@ -1,4 +1,4 @@
-// The one place parjit includes LLVM: only the JIT backend (detail/backend_impl.hpp) includes it.
+// The one place parjit includes LLVM; only the JIT backend (jit/detail/, via compile_entry.hpp) does.
 #pragma once
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -1,0 +1,154 @@
+// The backend's entry points: compile (validate, cache lookup, lower, optimise, link, cache store),
+// release and assembly, published through the one extern "C" backend_api symbol. The backend is
+// compiled once per program: by include/parjit/jit/backend.cpp, or where PARJIT_JIT_IMPLEMENTATION
+// is set.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <unistd.h>
+
+#include "../compile.hpp"
+#include "cache_key.hpp"
+#include "disk_cache.hpp"
+#include "errors.hpp"
+#include "kernel_loop.hpp"
+#include "llvm.hpp"
+#include "optimise.hpp"
+#include "session.hpp"
+
+namespace parjit::jit::detail {
+namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
+
+void compile_impl(const compile_request& req, compile_result& res) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double, std::milli>(clock::now() - t0).count(); };
+  if (req.graph == nullptr || req.sig == nullptr) fail("compile() got no graph or signature");
+  const expr::graph& g = *req.graph;
+  const signature& sig = *req.sig;
+  if (g.nodes.empty()) fail("the expression graph is empty");
+  try {
+    expr::validate(g);
+  } catch (const std::invalid_argument& e) {
+    fail(std::string("invalid expression graph: ") + e.what());
+  }
+  session& ses = the_session();
+
+  const bool cached = cache_enabled(req.opts);
+  cache_key key{};
+  std::string name, dir, path;
+  if (cached) {
+    key = make_cache_key(g, sig, req.opts, ses);
+    const std::string h = hex(key);
+    name = "parjit_kernel_" + h;
+    // An identical kernel already linked in this process: share its code.
+    if (auto l = ses.reuse(name)) {
+      res.fn = l->fn;
+      res.handle = l->handle;
+      res.ir = std::move(l->ir);
+      res.origin = code_origin::cache_hit;
+      cache_hits.fetch_add(1, std::memory_order_relaxed);
+      res.compile_ms = elapsed();
+      return;
+    }
+    dir = cache_directory(req.opts.cache_dir);
+    path = dir + "/" + h + cache_suffix;
+    if (auto entry = read_entry(path, key)) {
+      try {
+        auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(entry->object, name), name,
+                                true, entry->ir.str());
+        res.fn = l.fn;
+        res.handle = l.handle;
+        res.ir = l.ir.empty() ? entry->ir.str() : std::move(l.ir);
+        res.origin = code_origin::cache_hit;
+        cache_hits.fetch_add(1, std::memory_order_relaxed);
+        touch(path);
+        res.compile_ms = elapsed();
+        return;
+      } catch (const compile_error&) {
+        ::unlink(path.c_str());  // an object LLVM will not link: compile and replace it
+      }
+    }
+  } else {
+    name = ses.next_name();
+  }
+
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  auto m = std::make_unique<llvm::Module>(name, *ctx);
+  llvm::TargetMachine& tm = ses.target_machine();
+  m->setDataLayout(tm.createDataLayout());
+  m->setTargetTriple(ses.triple().str());
+  build_kernel(*m, name, g, sig, req.opts);
+
+  std::string problems;
+  llvm::raw_string_ostream ps(problems);
+  if (llvm::verifyModule(*m, &ps)) fail("LLVM rejected the generated IR: " + ps.str());
+
+  const auto& tlii = ses.tlii(req.opts.vector_math);
+  optimise(*m, tm, tlii);
+  {
+    llvm::raw_string_ostream os(res.ir);
+    os << "; parjit specialisation: " << describe(sig) << "\n";
+    m->print(os, nullptr);
+  }
+  std::string object = emit(*m, tm, tlii, llvm::CodeGenFileType::ObjectFile);
+  auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(object, name), name, cached,
+                          res.ir);
+  res.fn = l.fn;
+  res.handle = l.handle;
+  res.origin = code_origin::compiled;
+  if (cached) {
+    const std::string why = write_entry(dir, path, key, object, res.ir);
+    if (why.empty()) {
+      res.origin = code_origin::cache_miss;
+      cache_misses.fetch_add(1, std::memory_order_relaxed);
+      evict(dir, cache_max_bytes());
+    } else {
+      warn_unusable(dir, why);
+    }
+  }
+  res.compile_ms = elapsed();
+}
+
+void compile_entry(const compile_request& req, compile_result& res) {
+  try {
+    compile_impl(req, res);
+  } catch (const compile_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw compile_error(std::string("parjit::jit: ") + e.what());
+  }
+}
+
+void release_entry(std::uint64_t handle) noexcept { the_session().release(handle); }
+
+std::string assembly_entry(const std::string& ir) {
+  session& ses = the_session();
+  llvm::LLVMContext ctx;
+  llvm::SMDiagnostic diag;
+  auto m = llvm::parseIR(llvm::MemoryBufferRef(ir, "kernel"), diag, ctx);
+  if (!m) fail("cannot re-read the kernel's IR: " + diag.getMessage().str());
+  return emit(*m, ses.target_machine(), ses.tlii(true), llvm::CodeGenFileType::AssemblyFile);
+}
+
+}  // namespace
+}  // namespace parjit::jit::detail
+
+// Weak: several targets of one program may each compile the backend (CMake's INTERFACE source);
+// the linker keeps one definition, so one session serves the whole process.
+extern "C" __attribute__((weak)) const parjit::jit::detail::backend_api*
+parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_in_one_cpp_file() {
+  static const parjit::jit::detail::backend_api api{
+      parjit::jit::detail::backend_abi_version,
+      &parjit::jit::detail::compile_entry,
+      &parjit::jit::detail::release_entry,
+      &parjit::jit::detail::assembly_entry,
+      &parjit::jit::detail::cache_info_entry,
+      &parjit::jit::detail::cache_clear_entry,
+  };
+  return &api;
+}

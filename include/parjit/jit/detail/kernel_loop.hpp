@@ -1,0 +1,217 @@
+// The kernel function: its ABI (begin, end, out, args), the elementwise loop and the blocked,
+// lane-parallel reductions, built around lowering.hpp's per-index value.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../compile.hpp"
+#include "errors.hpp"
+#include "llvm.hpp"
+#include "lowering.hpp"
+#include "session.hpp"
+
+namespace parjit::jit::detail {
+namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
+
+using expr::op;
+using expr::scalar_kind;
+
+// The reduction's combining step on scalars or vectors of the accumulator type.
+llvm::Value* combine(llvm::IRBuilder<>& b, kernel_kind kind, scalar_kind acc, llvm::Value* x,
+                     llvm::Value* y) {
+  const bool fp = expr::is_floating(acc);
+  const bool s = expr::is_signed(acc);
+  switch (kind) {
+    case kernel_kind::sum: return fp ? b.CreateFAdd(x, y) : b.CreateAdd(x, y);
+    case kernel_kind::prod: return fp ? b.CreateFMul(x, y) : b.CreateMul(x, y);
+    case kernel_kind::min:
+      if (fp) return b.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, x, y);
+      return b.CreateBinaryIntrinsic(s ? llvm::Intrinsic::smin : llvm::Intrinsic::umin, x, y);
+    default:
+      if (fp) return b.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, x, y);
+      return b.CreateBinaryIntrinsic(s ? llvm::Intrinsic::smax : llvm::Intrinsic::umax, x, y);
+  }
+}
+
+llvm::Constant* identity(llvm::Type* t, kernel_kind kind, scalar_kind acc) {
+  if (expr::is_floating(acc)) {
+    const llvm::fltSemantics& sem = t->getFltSemantics();
+    switch (kind) {
+      case kernel_kind::sum: return llvm::ConstantFP::get(t, -0.0);  // -0 + x == x, even x = -0
+      case kernel_kind::prod: return llvm::ConstantFP::get(t, 1.0);
+      case kernel_kind::min: return llvm::ConstantFP::get(t->getContext(), llvm::APFloat::getInf(sem));
+      default: return llvm::ConstantFP::get(t->getContext(), llvm::APFloat::getInf(sem, true));
+    }
+  }
+  const unsigned bits = t->getIntegerBitWidth();
+  const bool s = expr::is_signed(acc);
+  switch (kind) {
+    case kernel_kind::sum: return llvm::ConstantInt::get(t, 0);
+    case kernel_kind::prod: return llvm::ConstantInt::get(t, 1);
+    case kernel_kind::min:
+      return llvm::ConstantInt::get(t->getContext(), s ? llvm::APInt::getSignedMaxValue(bits)
+                                                       : llvm::APInt::getMaxValue(bits));
+    default:
+      return llvm::ConstantInt::get(t->getContext(), s ? llvm::APInt::getSignedMinValue(bits)
+                                                       : llvm::APInt::getMinValue(bits));
+  }
+}
+
+// Counted loop `for (iv = from; iv < to; ++iv) body(iv)` at the builder's position; the builder
+// ends after the loop. `carried` are loop-carried values updated by `body`.
+template <class Body>
+std::vector<llvm::Value*> emit_loop(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* from,
+                                    llvm::Value* to, std::vector<llvm::Value*> carried,
+                                    Body body, const char* name) {
+  llvm::LLVMContext& ctx = b.getContext();
+  llvm::BasicBlock* pre = b.GetInsertBlock();
+  auto* loop = llvm::BasicBlock::Create(ctx, std::string(name) + ".body", f);
+  auto* exit = llvm::BasicBlock::Create(ctx, std::string(name) + ".exit", f);
+  b.CreateCondBr(b.CreateICmpSLT(from, to), loop, exit);
+
+  b.SetInsertPoint(loop);
+  llvm::PHINode* iv = b.CreatePHI(from->getType(), 2, name);
+  iv->addIncoming(from, pre);
+  std::vector<llvm::PHINode*> phis;
+  std::vector<llvm::Value*> in(carried.size());
+  for (std::size_t j = 0; j < carried.size(); ++j) {
+    phis.push_back(b.CreatePHI(carried[j]->getType(), 2));
+    phis[j]->addIncoming(carried[j], pre);
+    in[j] = phis[j];
+  }
+  std::vector<llvm::Value*> out = body(iv, in);
+  llvm::Value* next = b.CreateAdd(iv, llvm::ConstantInt::get(iv->getType(), 1), "", true, true);
+  llvm::BasicBlock* latch = b.GetInsertBlock();
+  iv->addIncoming(next, latch);
+  for (std::size_t j = 0; j < phis.size(); ++j) phis[j]->addIncoming(out[j], latch);
+  b.CreateCondBr(b.CreateICmpSLT(next, to), loop, exit);
+
+  b.SetInsertPoint(exit);
+  std::vector<llvm::Value*> result(carried.size());
+  for (std::size_t j = 0; j < carried.size(); ++j) {
+    llvm::PHINode* p = b.CreatePHI(carried[j]->getType(), 2);
+    p->addIncoming(carried[j], pre);
+    p->addIncoming(out[j], latch);
+    result[j] = p;
+  }
+  return result;
+}
+
+// Reductions: blocks of `block` elements; each block is computed elementwise into a stack buffer
+// (a loop LLVM vectorises like any map), then folded into `lanes` independent accumulators with
+// explicit vector operations (no reassociation needed, so it is deterministic and needs no
+// fastmath). Lanes combine pairwise at the end; the tail of the last block goes to one scalar.
+inline constexpr int reduction_block = 512;
+int reduction_lanes(scalar_kind acc) { return 128 / expr::size_of(acc); }
+
+void build_kernel(llvm::Module& m, const std::string& name, const expr::graph& g,
+                  const signature& sig, const options& opts) {
+  llvm::LLVMContext& ctx = m.getContext();
+  llvm::IRBuilder<> b(ctx);
+  if (opts.fastmath) b.setFastMathFlags(llvm::FastMathFlags::getFast());
+
+  auto* i64 = b.getInt64Ty();
+  auto* ptr = b.getPtrTy();
+  auto* fty = llvm::FunctionType::get(b.getVoidTy(), {i64, i64, ptr, ptr}, false);
+  auto* f = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name, m);
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+  f->addFnAttr(llvm::Attribute::WillReturn);
+  f->addParamAttr(3, llvm::Attribute::NoAlias);
+  f->addParamAttr(3, llvm::Attribute::ReadOnly);
+  auto& ses = the_session();
+  f->addFnAttr("target-cpu", ses.cpu());
+  f->addFnAttr("target-features", ses.features());
+  if (opts.fastmath) {
+    for (const char* a : {"unsafe-fp-math", "no-nans-fp-math", "no-infs-fp-math",
+                          "no-signed-zeros-fp-math", "approx-func-fp-math"}) {
+      f->addFnAttr(a, "true");
+    }
+  }
+  llvm::Value* begin = f->getArg(0);
+  llvm::Value* end = f->getArg(1);
+  llvm::Value* out = f->getArg(2);
+  llvm::Value* args = f->getArg(3);
+
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
+  lowering low(m, b, g, sig, opts);
+  low.load_arguments(args);
+  const scalar_kind res = sig.result;
+  const scalar_kind gty = g.type();
+
+  if (sig.kind == kernel_kind::elementwise) {
+    emit_loop(
+        b, f, begin, end, {},
+        [&](llvm::Value* i, const std::vector<llvm::Value*>&) {
+          llvm::Value* v = low.cast(low.evaluate(i), gty, res);
+          low.store_element(v, b.CreateInBoundsGEP(low.memory_type(res), out, i), res);
+          return std::vector<llvm::Value*>{};
+        },
+        "i");
+    b.CreateRetVoid();
+    return;
+  }
+
+  if (res == scalar_kind::boolean) fail("a reduction cannot accumulate in bool");
+  llvm::Type* at = low.value_type(res);
+  const int lanes = reduction_lanes(res);
+  auto* vt = llvm::FixedVectorType::get(at, static_cast<unsigned>(lanes));
+  llvm::Value* tmp = b.CreateAlloca(llvm::ArrayType::get(at, reduction_block));
+  llvm::Constant* id = identity(at, sig.kind, res);
+  llvm::Value* acc_v0 = llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(lanes), id);
+  llvm::Value* block = b.getInt64(reduction_block);
+
+  // while (i < end) { cnt = min(block, end - i); ... ; i += cnt }, written as a loop over blocks.
+  llvm::Value* n_blocks = b.CreateSDiv(
+      b.CreateAdd(b.CreateSub(end, begin), b.getInt64(reduction_block - 1)), block);
+  auto acc = emit_loop(
+      b, f, b.getInt64(0), n_blocks, {acc_v0, id},
+      [&](llvm::Value* blk, const std::vector<llvm::Value*>& in) {
+        llvm::Value* start = b.CreateAdd(begin, b.CreateMul(blk, block));
+        llvm::Value* cnt = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, block,
+                                                   b.CreateSub(end, start));
+        emit_loop(
+            b, f, b.getInt64(0), cnt, {},
+            [&](llvm::Value* j, const std::vector<llvm::Value*>&) {
+              llvm::Value* v = low.cast(low.evaluate(b.CreateAdd(start, j)), gty, res);
+              b.CreateStore(v, b.CreateInBoundsGEP(at, tmp, j));
+              return std::vector<llvm::Value*>{};
+            },
+            "j");
+        llvm::Value* full = b.CreateSDiv(cnt, b.getInt64(lanes));
+        auto v = emit_loop(
+            b, f, b.getInt64(0), full, {in[0]},
+            [&](llvm::Value* k, const std::vector<llvm::Value*>& c) {
+              llvm::Value* p = b.CreateInBoundsGEP(at, tmp, b.CreateMul(k, b.getInt64(lanes)));
+              llvm::Value* x = b.CreateAlignedLoad(vt, p, llvm::Align(expr::size_of(res)));
+              return std::vector<llvm::Value*>{combine(b, sig.kind, res, c[0], x)};
+            },
+            "k");
+        auto s = emit_loop(
+            b, f, b.CreateMul(full, b.getInt64(lanes)), cnt, {in[1]},
+            [&](llvm::Value* r, const std::vector<llvm::Value*>& c) {
+              llvm::Value* x = b.CreateLoad(at, b.CreateInBoundsGEP(at, tmp, r));
+              return std::vector<llvm::Value*>{combine(b, sig.kind, res, c[0], x)};
+            },
+            "r");
+        return std::vector<llvm::Value*>{v[0], s[0]};
+      },
+      "block");
+  // Pairwise lane combination: halves, in a fixed order.
+  llvm::Value* v = acc[0];
+  for (int w = lanes / 2; w >= 1; w /= 2) {
+    llvm::SmallVector<int, 64> lo, hi;
+    for (int j = 0; j < w; ++j) {
+      lo.push_back(j);
+      hi.push_back(j + w);
+    }
+    v = combine(b, sig.kind, res, b.CreateShuffleVector(v, lo), b.CreateShuffleVector(v, hi));
+  }
+  llvm::Value* total = combine(b, sig.kind, res, b.CreateExtractElement(v, std::uint64_t{0}), acc[1]);
+  b.CreateStore(total, out);
+  b.CreateRetVoid();
+}
+
+}  // namespace
+}  // namespace parjit::jit::detail
