@@ -1,4 +1,4 @@
-// Steady-state speed of JIT kernels K1-K6 beside their baselines, one binary so ratios come from
+// Steady-state speed of JIT kernels K1-K6 and K11 beside their baselines, one binary so ratios come from
 // one run: parjit (serial), parjit_par (jit::par), loop (hand-written, -O3 -march=native
 // -ffp-contract=off), loop_fastmath (K3, -ffast-math) and naive_et (expression templates, no JIT).
 #include <benchmark/benchmark.h>
@@ -49,6 +49,7 @@ const auto jk3 = jit::vectorize(k3);
 const auto jk4 = jit::reduce(jit::sum, k4);
 const auto jk5 = jit::vectorize(k5);
 const auto jk6 = jit::vectorize(k6);
+const auto jk11 = jit::vectorize(k11);
 
 template <int K, sys S>
 void bench(benchmark::State& state) {
@@ -87,6 +88,11 @@ void bench(benchmark::State& state) {
       if constexpr (S == sys::parjit_par) jk5(jit::par, d.out, d.a, d.b);
       if constexpr (S == sys::loop) loop_k5(out, a, b, n);
       if constexpr (S == sys::naive_et) naive_et_k5(out, a, b, n);
+    } else if constexpr (K == 11) {
+      if constexpr (S == sys::parjit) jk11(d.out, d.a, d.b);
+      if constexpr (S == sys::parjit_par) jk11(jit::par, d.out, d.a, d.b);
+      if constexpr (S == sys::loop) loop_k11(out, a, b, n);
+      if constexpr (S == sys::loop_fastmath) loop_fastmath_k11(out, a, b, n);
     } else {
       if constexpr (S == sys::parjit) jk6(d.out, d.r, d.g, d.bl);
       if constexpr (S == sys::parjit_par) jk6(jit::par, d.out, d.r, d.g, d.bl);
@@ -122,6 +128,11 @@ BENCHMARK(bench<3, sys::loop_fastmath>)->Name("K3_expsin/loop_fastmath")->Apply(
 PARJIT_JIT_BENCH(4, K4_dot)
 PARJIT_JIT_BENCH(5, K5_select)
 PARJIT_JIT_BENCH(6, K6_grey)
+// K11: no naive_et twin (the tree-walking baseline covers K1-K6).
+BENCHMARK(bench<11, sys::parjit>)->Name("K11_logpolar/parjit")->Apply(sizes);
+BENCHMARK(bench<11, sys::parjit_par>)->Name("K11_logpolar/parjit_par")->Apply(sizes);
+BENCHMARK(bench<11, sys::loop>)->Name("K11_logpolar/loop")->Apply(sizes);
+BENCHMARK(bench<11, sys::loop_fastmath>)->Name("K11_logpolar/loop_fastmath")->Apply(sizes);
 
 }  // namespace
 

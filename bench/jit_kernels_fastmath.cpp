@@ -1,4 +1,5 @@
-// K3 baseline at -O3 -march=native -ffast-math: GCC vectorises exp and sin through libmvec.
+// K3 and K11 baselines at -O3 -march=native -ffast-math: GCC vectorises exp, sin (and, with
+// glibc >= 2.35, log1p, hypot, atan2) through libmvec.
 #include <cmath>
 
 #include "jit_kernels.hpp"
@@ -6,5 +7,10 @@
 namespace parjit_bench {
 void loop_fastmath_k3(float* out, const float* a, const float* b, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = std::exp(-a[i] * a[i]) * std::sin(b[i]);
+}
+void loop_fastmath_k11(float* out, const float* a, const float* b, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = std::log1p(std::hypot(a[i], b[i])) * std::atan2(b[i], a[i]);
+  }
 }
 }  // namespace parjit_bench
