@@ -32,7 +32,9 @@ bool typed_like_cpp(F f) {
 // included): the lambda is a second oracle.
 template <class... T, class F>
 bool plain_equals_evaluator(F f, std::uint64_t seed) {
-  const graph g = to_graph(f(arg<0, T>{}...));
+  const graph g = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return to_graph(f(arg<I, T>{}...));
+  }(std::index_sequence_for<T...>{});
   std::mt19937_64 rng(seed);
   for (int k = 0; k < 300; ++k) {
     const std::array<value, sizeof...(T)> args{parjit::test::random_value(rng, kind_of<T>)...};

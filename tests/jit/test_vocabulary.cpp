@@ -242,7 +242,7 @@ TEST_CASE("vocabulary: domain edges, with and without vector math", "[jit][vocab
     CHECK(er(fill(n, inf))[500] == 0.0);
     CHECK(er(fill(n, -inf))[500] == 2.0);
     auto cb = jit::vectorize([](auto x) { return jit::cbrt(x); }, opts);
-    CHECK(cb(fill(n, -27.0))[500] == -3.0);
+    CHECK(std::abs(cb(fill(n, -27.0))[500] + 3.0) <= 1e-15);  // glibc: -3 within 1 ulp
     auto as = jit::vectorize([](auto x) { return jit::asin(x); }, opts);
     CHECK(std::isnan(as(fill(n, 1.5))[500]));
   }
@@ -297,7 +297,7 @@ TEST_CASE("vocabulary: floor_div and floor_mod equal Python's // and %", "[jit][
   auto fd = jit::vectorize([](auto a, auto b) { return jit::floor_div(a, b); });
   auto fm = jit::vectorize([](auto a, auto b) { return jit::floor_mod(a, b); });
   // Repeated so that the vector loop runs them (1000 elements), then checked element by element.
-  auto repeat = [](auto cases, auto member) {
+  auto repeat = [](const auto& cases, auto member) {
     using V = std::remove_cvref_t<decltype(cases[0].*member)>;
     std::vector<V> v;
     for (int k = 0; k < 60; ++k) {
@@ -376,7 +376,8 @@ TEST_CASE("vocabulary: isnan, isinf, isfinite, signbit stay exact under fastmath
   // The common use: replace non-finite values.
   auto clean = jit::vectorize(
       [](auto v) { return jit::select(jit::isfinite(v), v, 0.0f); }, fast);
-  const auto n = nan_k(x), i = inf_k(x), f = fin_k(x), s = sgn_k(x), c = clean(x);
+  const auto n = nan_k(x), i = inf_k(x), f = fin_k(x), s = sgn_k(x);
+  const auto c = clean(x);
   for (std::size_t k = 0; k < x.size(); ++k) {
     INFO("x = " << x[k]);
     CHECK(n[k] == std::isnan(x[k]));
