@@ -1,4 +1,4 @@
-// Steady-state speed of JIT kernels K1-K6 beside their baselines, one binary so ratios come from
+// Steady-state speed of JIT kernels K1-K6 and K11 beside their baselines, one binary so ratios come from
 // one run: parjit (serial), parjit_par (jit::par), loop (hand-written, -O3 -march=native
 // -ffp-contract=off), loop_fastmath (K3, K4: -ffast-math), naive_et (expression templates, no JIT),
 // and on all cores tbb_loop / tbb_loop_fastmath (the loops on raw oneTBB chunks).
@@ -50,6 +50,7 @@ const auto jk3 = jit::vectorize(k3);
 const auto jk4 = jit::reduce(jit::sum, k4);
 const auto jk5 = jit::vectorize(k5);
 const auto jk6 = jit::vectorize(k6);
+const auto jk11 = jit::vectorize(k11);
 
 template <int K, sys S>
 void bench(benchmark::State& state) {
@@ -96,6 +97,11 @@ void bench(benchmark::State& state) {
       if constexpr (S == sys::loop) loop_k5(out, a, b, n);
       if constexpr (S == sys::naive_et) naive_et_k5(out, a, b, n);
       if constexpr (S == sys::tbb_loop) tbb_loop_k5(out, a, b, n);
+    } else if constexpr (K == 11) {
+      if constexpr (S == sys::parjit) jk11(d.out, d.a, d.b);
+      if constexpr (S == sys::parjit_par) jk11(jit::par, d.out, d.a, d.b);
+      if constexpr (S == sys::loop) loop_k11(out, a, b, n);
+      if constexpr (S == sys::loop_fastmath) loop_fastmath_k11(out, a, b, n);
     } else {
       if constexpr (S == sys::parjit) jk6(d.out, d.r, d.g, d.bl);
       if constexpr (S == sys::parjit_par) jk6(jit::par, d.out, d.r, d.g, d.bl);
@@ -136,6 +142,11 @@ BENCHMARK(bench<4, sys::loop_fastmath>)->Name("K4_dot/loop_fastmath")->Apply(siz
 BENCHMARK(bench<4, sys::tbb_loop_fastmath>)->Name("K4_dot/tbb_loop_fastmath")->Apply(sizes);
 PARJIT_JIT_BENCH(5, K5_select)
 PARJIT_JIT_BENCH(6, K6_grey)
+// K11: no naive_et twin (the tree-walking baseline covers K1-K6).
+BENCHMARK(bench<11, sys::parjit>)->Name("K11_logpolar/parjit")->Apply(sizes);
+BENCHMARK(bench<11, sys::parjit_par>)->Name("K11_logpolar/parjit_par")->Apply(sizes);
+BENCHMARK(bench<11, sys::loop>)->Name("K11_logpolar/loop")->Apply(sizes);
+BENCHMARK(bench<11, sys::loop_fastmath>)->Name("K11_logpolar/loop_fastmath")->Apply(sizes);
 
 }  // namespace
 

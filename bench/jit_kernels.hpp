@@ -1,4 +1,4 @@
-// The benchmark kernels K1-K6 (bench/README.md) as hand-written loops and naive
+// The benchmark kernels K1-K6 and K11 (bench/README.md) as hand-written loops and naive
 // expression-template loops (compiled in their own TUs), and their parjit lambdas.
 #pragma once
 
@@ -30,6 +30,9 @@ float tbb_loop_k4(const float* a, const float* b, std::size_t n, bool fastmath);
 void tbb_loop_k5(float* out, const float* a, const float* b, std::size_t n);
 void tbb_loop_k6(float* out, const std::uint8_t* r, const std::uint8_t* g, const std::uint8_t* b,
                  std::size_t n);
+// K11 (the numpy vocabulary: log1p, hypot, atan2): scalar libm, and -ffast-math with libmvec.
+void loop_k11(float* out, const float* a, const float* b, std::size_t n);
+void loop_fastmath_k11(float* out, const float* a, const float* b, std::size_t n);
 
 // The same expressions as parjit expression templates, evaluated element by element by a
 // recursive tree walk that the C++ compiler inlines (no JIT): jit_kernels_loops.cpp.
@@ -50,5 +53,7 @@ inline constexpr auto k5 = [](auto a, auto b) { return select(a > 0, a * b, -a);
 inline constexpr auto k6 = [](auto r, auto g, auto b) {
   return (0.299f * r + 0.587f * g + 0.114f * b) / 255.0f;
 };
+// K11: three functions of the numpy vocabulary (issue 12), float32 throughout.
+inline constexpr auto k11 = [](auto a, auto b) { return log1p(hypot(a, b)) * atan2(b, a); };
 
 }  // namespace parjit_bench

@@ -18,6 +18,11 @@ void loop_k2(float* out, const float* a, std::size_t n) {
     out[i] = static_cast<float>(((a[i] * 0.5 + 1.5) * a[i] - 2) * a[i] + 3);
   }
 }
+void loop_k11(float* out, const float* a, const float* b, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = std::log1p(std::hypot(a[i], b[i])) * std::atan2(b[i], a[i]);
+  }
+}
 void loop_k3(float* out, const float* a, const float* b, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = std::exp(-a[i] * a[i]) * std::sin(b[i]);
 }

@@ -8,6 +8,7 @@ Mirrors bench/jit_kernels.cpp and bench/jit_compile.cpp (names in bench/README.m
   K4_dot    sum(a*b)                        float32 -> float32 scalar
   K5_select a > 0 ? a*b : -a                float32 -> float32
   K6_grey   (0.299f*r + 0.587f*g + 0.114f*b) / 255f   three uint8 planes -> float32
+  K11_logpolar log1p(hypot(a, b)) * atan2(b, a) float32 -> float32
 
 Data: numpy default_rng(42); a, b uniform in [-1, 1) float32; r, g, b uniform integers in
 [0, 255] uint8 (same distributions as the C++ std::mt19937_64(42) data, not the same values).
@@ -39,7 +40,7 @@ import subprocess
 import sys
 import time
 
-KERNELS = ["K1_hypot", "K2_poly", "K3_expsin", "K4_dot", "K5_select", "K6_grey"]
+KERNELS = ["K1_hypot", "K2_poly", "K3_expsin", "K4_dot", "K5_select", "K6_grey", "K11_logpolar"]
 SYSTEMS = ["numpy", "numexpr", "numba_njit", "numba_parallel", "numba_vectorize"]
 SIZES = [1_000, 100_000, 10_000_000]
 QUICK_SIZES = [1_000, 100_000]
@@ -88,6 +89,8 @@ def build(system, kernel, d, threads):
             return lambda: np.copyto(out, np.where(a > 0, a * b, -a))
         if kernel == "K6_grey":
             return lambda: np.divide(k * r + ko * g + kb * bl, k255, out=out)
+        if kernel == "K11_logpolar":
+            return lambda: np.multiply(np.log1p(np.hypot(a, b)), np.arctan2(b, a), out=out)
 
     if system == "numexpr":
         import numexpr as ne
@@ -109,6 +112,8 @@ def build(system, kernel, d, threads):
             return lambda: ev("where(a > 0, a*b, -a)", out=out)
         if kernel == "K6_grey":
             return lambda: ev("(0.299*r + 0.587*g + 0.114*bl) / 255", out=out, casting="same_kind")
+        if kernel == "K11_logpolar":  # numexpr has no hypot: sqrt(a*a + b*b)
+            return lambda: ev("log1p(sqrt(a*a + b*b)) * arctan2(b, a)", out=out)
 
     if system in ("numba_njit", "numba_parallel"):
         import numba
@@ -159,6 +164,12 @@ def build(system, kernel, d, threads):
                 for i in rng_(r.shape[0]):
                     out[i] = (k * r[i] + ko * g[i] + kb * bl[i]) / k255
             return lambda: f(out, r, g, bl)
+        if kernel == "K11_logpolar":
+            @jit
+            def f(out, a, b):
+                for i in rng_(a.shape[0]):
+                    out[i] = np.log1p(np.hypot(a[i], b[i])) * np.arctan2(b[i], a[i])
+            return lambda: f(out, a, b)
 
     if system == "numba_vectorize":
         import numba
@@ -186,6 +197,9 @@ def build(system, kernel, d, threads):
             u8 = numba.uint8
             f = vec([f32(u8, u8, u8)])(lambda r, g, bl: (k * r + ko * g + kb * bl) / k255)
             return lambda: f(r, g, bl, out=out)
+        if kernel == "K11_logpolar":
+            f = vec([f32(f32, f32)])(lambda a, b: np.log1p(np.hypot(a, b)) * np.arctan2(b, a))
+            return lambda: f(a, b, out=out)
 
     raise ValueError(f"unknown system/kernel {system}/{kernel}")
 

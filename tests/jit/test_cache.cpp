@@ -235,7 +235,7 @@ TEST_CASE("cache: LRU eviction keeps the directory under PARJIT_CACHE_MAX_MB", "
   std::vector<float> a{1, 2, 3}, out(3);
   const jit::options opts{.cache = true, .cache_dir = dir.path};
   auto make = [&](float c) {
-    return jit::vectorize([c](auto x) { return x * c + c; }, opts);
+    return jit::vectorize(jit::frozen([c](auto x) { return x * c + c; }), opts);
   };
   make(1.0f)(out, a);
   const std::uint64_t one = jit::cache::info(dir.path).bytes;
@@ -545,4 +545,27 @@ TEST_CASE("aot: compile<Out, In...>() and strict kernels", "[jit][aot]") {
     CHECK(dot.compile<float, jit::scalar<float>>() > 0.0);
     CHECK(dot(a, 2.0f) == 6.0f);
   }
+}
+
+TEST_CASE("cache: values captured by jit::frozen are part of the key", "[jit][cache]") {
+  temp_dir dir;
+  const jit::options opts{.cache = true, .cache_dir = dir.path};
+  auto make = [&](float c) {
+    return jit::vectorize(jit::frozen([c](auto x) { return x * c; }), opts);
+  };
+  std::vector<float> a{1, 2, 3}, out(3);
+  auto two = make(2.0f);
+  two(out, a);
+  CHECK(out == std::vector<float>{2, 4, 6});
+  CHECK(two.stats().cache_misses == 1);
+  auto three = make(3.0f);  // same lambda type, another captured value: another entry
+  three(out, a);
+  CHECK(out == std::vector<float>{3, 6, 9});
+  CHECK(three.stats().cache_hits == 0);
+  CHECK(three.stats().cache_misses == 1);
+  auto two_again = make(2.0f);  // the same value: the same key
+  two_again(out, a);
+  CHECK(out == std::vector<float>{2, 4, 6});
+  CHECK(two_again.stats().cache_hits == 1);
+  CHECK(jit::cache::info(dir.path).entries == 2);
 }

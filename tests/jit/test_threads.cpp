@@ -35,7 +35,7 @@ TEST_CASE("threads: concurrent compiles of different kernels", "[jit][threads]")
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       const double c = t;
-      auto k = jit::reduce(jit::sum, [c](auto x) { return x * c + jit::exp(x); });
+      auto k = jit::reduce(jit::sum, jit::frozen([c](auto x) { return x * c + jit::exp(x); }));
       std::vector<double> x(1000, 0.0);
       start.arrive_and_wait();
       results[static_cast<std::size_t>(t)] = k(x);

@@ -74,12 +74,16 @@ class graph_generator {
     const bool arith = expr::promote(want) == want;
     if (want == scalar_kind::boolean) {
       for (op o : {op::eq, op::ne, op::lt, op::le, op::gt, op::ge, op::logical_and,
-                   op::logical_or, op::logical_not}) {
+                   op::logical_or, op::logical_not, op::isnan, op::isfinite, op::isinf,
+                   op::signbit}) {
         choices.push_back(o);
       }
     }
     if (arith) {
-      for (op o : {op::add, op::sub, op::mul, op::div, op::neg}) choices.push_back(o);
+      for (op o : {op::add, op::sub, op::mul, op::div, op::neg, op::sign, op::floor_div,
+                   op::floor_mod}) {
+        choices.push_back(o);
+      }
     }
     if (arith && expr::is_integral(want)) choices.push_back(op::mod);
     if (want == scalar_kind::i32 || want == scalar_kind::i64 || expr::is_floating(want)) {
@@ -87,7 +91,10 @@ class graph_generator {
     }
     if (expr::is_floating(want)) {
       for (op o : {op::sqrt, op::exp, op::log, op::log2, op::log10, op::sin, op::cos, op::tan,
-                   op::tanh, op::floor, op::ceil, op::round, op::pow, op::fma}) {
+                   op::tanh, op::floor, op::ceil, op::round, op::pow, op::fma, op::log1p,
+                   op::expm1, op::exp2, op::cbrt, op::asin, op::acos, op::atan, op::sinh,
+                   op::cosh, op::asinh, op::acosh, op::atanh, op::erf, op::erfc, op::trunc,
+                   op::atan2, op::hypot, op::copysign, op::fmod}) {
         choices.push_back(o);
       }
     }
@@ -105,6 +112,10 @@ class graph_generator {
       }
       case op::logical_not:
         return b_.add(o, want, make(depth - 1, want));
+      case op::isnan: case op::isfinite: case op::isinf: case op::signbit: {
+        const auto t = pick(rng_, {scalar_kind::f32, scalar_kind::f64});
+        return b_.add(o, want, make(depth - 1, t));
+      }
       case op::select: {
         const auto c = make(depth - 1, scalar_kind::boolean);
         const auto x = make(depth - 1, want);

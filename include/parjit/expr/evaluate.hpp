@@ -90,8 +90,9 @@ constexpr bool is_arithmetic_type(scalar_kind k) noexcept { return promote(k) ==
 /// the first offending node (index, op, type, reason). A valid graph: root and operands refer to
 /// earlier nodes; unused operand slots are -1; only arguments have an index (>= 0, one type per
 /// index), only constants have bits (a bool is 0 or 1, padding zero); arithmetic (`neg add sub mul
-/// div`) and comparisons take int32/uint32/int64/uint64/float/double operands of one type, `mod`
-/// integers of those, `abs` int32/int64/float/double; math functions, `pow` and `fma` floating;
+/// div floor_div floor_mod sign`) and comparisons take int32/uint32/int64/uint64/float/double
+/// operands of one type, `mod` integers of those, `abs` int32/int64/float/double; math
+/// functions, `pow` and `fma` floating; `isnan isfinite isinf signbit` a floating operand, bool;
 /// `!`, `&&`, `||` and select's condition bool; `min`, `max`, `clamp`, select's branches any
 /// one type; comparisons and logical ops give bool, every other op its operands' type; `cast`
 /// goes from any type to any type.
@@ -172,8 +173,32 @@ inline void validate(const graph& g) {
         break;
       case op::sqrt: case op::exp: case op::log: case op::log2: case op::log10: case op::sin:
       case op::cos: case op::tan: case op::tanh: case op::floor: case op::ceil: case op::round:
+      case op::log1p: case op::expm1: case op::exp2: case op::cbrt: case op::asin:
+      case op::acos: case op::atan: case op::sinh: case op::cosh: case op::asinh:
+      case op::acosh: case op::atanh: case op::erf: case op::erfc: case op::trunc:
         require(is_floating(n.type), "a math function needs a float or double operand");
         expect_operand(0, n.type);
+        break;
+      case op::isnan: case op::isfinite: case op::isinf: case op::signbit:
+        require(n.type == scalar_kind::boolean, "a classification function gives bool");
+        require(is_floating(operand_type(0)), "a classification function needs a float or "
+                                              "double operand");
+        break;
+      case op::sign:
+        require(detail::is_arithmetic_type(n.type),
+                "sign needs int32/uint32/int64/uint64/float/double");
+        expect_operand(0, n.type);
+        break;
+      case op::atan2: case op::hypot: case op::copysign: case op::fmod:
+        require(is_floating(n.type), "a math function needs float or double operands");
+        expect_operand(0, n.type);
+        expect_operand(1, n.type);
+        break;
+      case op::floor_div: case op::floor_mod:
+        require(detail::is_arithmetic_type(n.type),
+                "floor_div and floor_mod need int32/uint32/int64/uint64/float/double operands");
+        expect_operand(0, n.type);
+        expect_operand(1, n.type);
         break;
       case op::add: case op::sub: case op::mul: case op::div:
         require(detail::is_arithmetic_type(n.type),
@@ -244,6 +269,26 @@ value eval_unary(op o, T a) {
       case op::floor: return value::of<T>(std::floor(a));
       case op::ceil: return value::of<T>(std::ceil(a));
       case op::round: return value::of<T>(std::round(a));
+      case op::log1p: return value::of<T>(std::log1p(a));
+      case op::expm1: return value::of<T>(std::expm1(a));
+      case op::exp2: return value::of<T>(std::exp2(a));
+      case op::cbrt: return value::of<T>(std::cbrt(a));
+      case op::asin: return value::of<T>(std::asin(a));
+      case op::acos: return value::of<T>(std::acos(a));
+      case op::atan: return value::of<T>(std::atan(a));
+      case op::sinh: return value::of<T>(std::sinh(a));
+      case op::cosh: return value::of<T>(std::cosh(a));
+      case op::asinh: return value::of<T>(std::asinh(a));
+      case op::acosh: return value::of<T>(std::acosh(a));
+      case op::atanh: return value::of<T>(std::atanh(a));
+      case op::erf: return value::of<T>(std::erf(a));
+      case op::erfc: return value::of<T>(std::erfc(a));
+      case op::trunc: return value::of<T>(std::trunc(a));
+      case op::isnan: return value::of<bool>(std::isnan(a));
+      case op::isfinite: return value::of<bool>(std::isfinite(a));
+      case op::isinf: return value::of<bool>(std::isinf(a));
+      case op::signbit: return value::of<bool>(std::signbit(a));
+      case op::sign: return value::of<T>(sign(a));
       default: break;
     }
   } else if constexpr (std::is_same_v<T, bool>) {
@@ -251,6 +296,7 @@ value eval_unary(op o, T a) {
   } else {
     if (o == op::neg) return value::of<T>(negate(a));
     if (o == op::abs) return value::of<T>(absolute(a));
+    if (o == op::sign) return value::of<T>(sign(a));
   }
   throw std::logic_error("parjit::expr::evaluate: unary op on an unsupported type");
 }
@@ -277,12 +323,21 @@ value eval_binary(op o, T a, T b) {
       case op::sub: return value::of<T>(subtract(a, b));
       case op::mul: return value::of<T>(multiply(a, b));
       case op::div: return value::of<T>(divide(a, b));
+      case op::floor_div: return value::of<T>(floor_divide(a, b));
+      case op::floor_mod: return value::of<T>(floor_modulo(a, b));
       default: break;
     }
     if constexpr (std::is_integral_v<T>) {
       if (o == op::mod) return value::of<T>(remainder(a, b));
     } else {
-      if (o == op::pow) return value::of<T>(std::pow(a, b));
+      switch (o) {
+        case op::pow: return value::of<T>(std::pow(a, b));
+        case op::atan2: return value::of<T>(std::atan2(a, b));
+        case op::hypot: return value::of<T>(std::hypot(a, b));
+        case op::copysign: return value::of<T>(std::copysign(a, b));
+        case op::fmod: return value::of<T>(std::fmod(a, b));
+        default: break;
+      }
     }
   }
   throw std::logic_error("parjit::expr::evaluate: binary op on an unsupported type");

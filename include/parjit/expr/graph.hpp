@@ -24,6 +24,11 @@ enum class op : std::uint8_t {
   abs,  ///< integer abs wraps for the minimum value, as two's complement (int32/int64/float/double
         ///< only: to_graph emits no abs on unsigned types, where it is the identity)
   floor, ceil, round,
+  log1p, expm1, exp2, cbrt, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc,
+  trunc,
+  isnan, isfinite, isinf, signbit,  ///< floating operand, result bool (tested on the bits)
+  sign,  ///< -1, 0 or +1 in the operand's type (int32/uint32/int64/uint64/float/double); NaN
+         ///< stays NaN, -0.0 gives +0.0 (numpy.sign)
   // binary
   add, sub, mul,
   div,  ///< integer: x / 0 == 0, INT_MIN / -1 == INT_MIN (no trap)
@@ -33,6 +38,11 @@ enum class op : std::uint8_t {
   pow,
   min,  ///< std::min: (b < a) ? b : a (any type; bool and unsigned compare unsigned)
   max,  ///< std::max: (a < b) ? b : a
+  atan2, hypot, copysign, fmod,  ///< floating operands, as <cmath>
+  floor_div,  ///< Python's a // b (rounds toward -inf); integer: x // 0 == 0, MIN // -1 == MIN;
+              ///< floating: as numpy.floor_divide (x // 0.0 is x / 0.0)
+  floor_mod,  ///< Python's a % b (sign of b); integer: x % 0 == 0; floating: numpy.remainder
+              ///< (x % 0.0 is NaN)
   // ternary
   select,  ///< operand[0] bool ? operand[1] : operand[2]
   fma,     ///< a * b + c with one rounding (std::fma)
@@ -45,12 +55,18 @@ inline constexpr int op_count = static_cast<int>(op::clamp) + 1;
 constexpr std::string_view name_of(op o) noexcept {
   constexpr std::string_view names[op_count] = {
       "argument", "constant", "neg", "logical_not", "cast", "sqrt", "exp", "log", "log2",
-      "log10", "sin", "cos", "tan", "tanh", "abs", "floor", "ceil", "round", "add", "sub",
-      "mul", "div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
-      "pow", "min", "max", "select", "fma", "clamp"};
+      "log10", "sin", "cos", "tan", "tanh", "abs", "floor", "ceil", "round",
+      "log1p", "expm1", "exp2", "cbrt", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+      "acosh", "atanh", "erf", "erfc", "trunc", "isnan", "isfinite", "isinf", "signbit", "sign",
+      "add", "sub", "mul", "div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+      "logical_or", "pow", "min", "max", "atan2", "hypot", "copysign", "fmod", "floor_div", "floor_mod",
+      "select", "fma", "clamp"};
   const auto i = static_cast<int>(o);
   return i < op_count ? names[i] : std::string_view{"?"};
 }
+
+static_assert(name_of(op::sign) == "sign" && name_of(op::floor_mod) == "floor_mod" &&
+              name_of(op::clamp) == "clamp");
 
 /// Number of operands an op takes.
 constexpr int arity(op o) noexcept {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "detail/diagnostics.hpp"
 #include "detail/scalar.hpp"
 #include "detail/typing.hpp"
 #include "graph.hpp"
@@ -37,6 +38,32 @@ using abs = op_tag<op::abs>;
 using floor = op_tag<op::floor>;
 using ceil = op_tag<op::ceil>;
 using round = op_tag<op::round>;
+using log1p = op_tag<op::log1p>;
+using expm1 = op_tag<op::expm1>;
+using exp2 = op_tag<op::exp2>;
+using cbrt = op_tag<op::cbrt>;
+using asin = op_tag<op::asin>;
+using acos = op_tag<op::acos>;
+using atan = op_tag<op::atan>;
+using sinh = op_tag<op::sinh>;
+using cosh = op_tag<op::cosh>;
+using asinh = op_tag<op::asinh>;
+using acosh = op_tag<op::acosh>;
+using atanh = op_tag<op::atanh>;
+using erf = op_tag<op::erf>;
+using erfc = op_tag<op::erfc>;
+using trunc = op_tag<op::trunc>;
+using isnan = op_tag<op::isnan>;
+using isfinite = op_tag<op::isfinite>;
+using isinf = op_tag<op::isinf>;
+using signbit = op_tag<op::signbit>;
+using sign = op_tag<op::sign>;
+using atan2 = op_tag<op::atan2>;
+using hypot = op_tag<op::hypot>;
+using copysign = op_tag<op::copysign>;
+using fmod = op_tag<op::fmod>;
+using floor_div = op_tag<op::floor_div>;
+using floor_mod = op_tag<op::floor_mod>;
 using add = op_tag<op::add>;
 using sub = op_tag<op::sub>;
 using mul = op_tag<op::mul>;
@@ -123,6 +150,7 @@ template <std::size_t I, element T>
 struct arg {
   using value_type = T;
   static constexpr std::size_t index = I;
+  PARJIT_EXPR_TRACED_VALUE_TRAPS(T)
 };
 
 /// A literal of the traced lambda (`x * 0.5` holds `constant<double>{0.5}`).
@@ -131,6 +159,7 @@ template <element T>
 struct constant {
   using value_type = T;
   T value{};
+  PARJIT_EXPR_TRACED_VALUE_TRAPS(T)
 };
 
 /// `Op` applied to one operand: `-e`, `!e`, `sqrt(e)`, ... `value_type` is C++'s result type.
@@ -140,6 +169,7 @@ template <class Op, class E>
 struct unary {
   using value_type = type_of<detail::unary_result_type(Op::code, kind_of_expression<E>)>;
   E operand;
+  PARJIT_EXPR_TRACED_VALUE_TRAPS(Op)
 };
 
 /// `Op` applied to two operands: arithmetic, comparisons, `&&`, `||`, `pow`, `min`, `max`.
@@ -151,6 +181,7 @@ struct binary {
                                                         kind_of_expression<R>)>;
   L lhs;
   R rhs;
+  PARJIT_EXPR_TRACED_VALUE_TRAPS(Op)
 };
 
 /// `Op` applied to three operands: `select(c, a, b)`, `fma(a, b, c)`, `clamp(x, lo, hi)`.
@@ -163,6 +194,7 @@ struct ternary {
   A first;
   B second;
   C third;
+  PARJIT_EXPR_TRACED_VALUE_TRAPS(Op)
 };
 
 /// `cast<T>(e)`: the operand converted to T (float -> integer saturates, NaN -> 0).
@@ -172,6 +204,7 @@ template <element T, class E>
 struct cast_node {
   using value_type = T;
   E operand;
+  PARJIT_EXPR_TRACED_VALUE_TRAPS(E)
 };
 
 namespace detail {
@@ -193,6 +226,7 @@ concept any_expression = (expression<T> || ...);
 template <class L, class R>
 concept mixed = operand<L> && operand<R> && any_expression<L, R>;
 
+
 template <class Op, class E>
 constexpr auto make_unary(const E& e) {
   return unary<Op, E>{e};
@@ -205,6 +239,26 @@ template <class Op, class A, class B, class C>
 constexpr auto make_ternary(const A& a, const B& b, const C& c) {
   return ternary<Op, as_expression_t<A>, as_expression_t<B>, as_expression_t<C>>{
       as_expression(a), as_expression(b), as_expression(c)};
+}
+
+template <class E>
+struct is_comparison_node : std::false_type {};
+template <op O, class L, class R>
+struct is_comparison_node<binary<op_tag<O>, L, R>>
+    : std::bool_constant<O == op::eq || O == op::ne || O == op::lt || O == op::le ||
+                         O == op::gt || O == op::ge> {};
+
+// `a < b < c`: one side is a comparison and the other is not a bool (comparing two bools, as in
+// `(a < b) == (c < d)`, stays allowed).
+template <class L, class R>
+inline constexpr bool comparison_chain =
+    (is_comparison_node<L>::value && kind_of_operand<R>() != scalar_kind::boolean) ||
+    (is_comparison_node<R>::value && kind_of_operand<L>() != scalar_kind::boolean);
+
+template <op O, class L, class R>
+constexpr auto make_comparison(const L& l, const R& r) {
+  static_assert(!comparison_chain<L, R>, PARJIT_MSG_COMPARISON_CHAIN);
+  return make_binary<op_tag<O>>(l, r);
 }
 }  // namespace detail
 
@@ -249,37 +303,37 @@ constexpr auto operator%(const L& l, const R& r) {
 template <class L, class R>
   requires detail::mixed<L, R>
 constexpr auto operator==(const L& l, const R& r) {
-  return detail::make_binary<ops::eq>(l, r);
+  return detail::make_comparison<op::eq>(l, r);
 }
 /// `a != b` (bool; true when either is NaN).
 template <class L, class R>
   requires detail::mixed<L, R>
 constexpr auto operator!=(const L& l, const R& r) {
-  return detail::make_binary<ops::ne>(l, r);
+  return detail::make_comparison<op::ne>(l, r);
 }
 /// `a < b` (bool; false when either is NaN).
 template <class L, class R>
   requires detail::mixed<L, R>
 constexpr auto operator<(const L& l, const R& r) {
-  return detail::make_binary<ops::lt>(l, r);
+  return detail::make_comparison<op::lt>(l, r);
 }
 /// `a <= b`.
 template <class L, class R>
   requires detail::mixed<L, R>
 constexpr auto operator<=(const L& l, const R& r) {
-  return detail::make_binary<ops::le>(l, r);
+  return detail::make_comparison<op::le>(l, r);
 }
 /// `a > b`.
 template <class L, class R>
   requires detail::mixed<L, R>
 constexpr auto operator>(const L& l, const R& r) {
-  return detail::make_binary<ops::gt>(l, r);
+  return detail::make_comparison<op::gt>(l, r);
 }
 /// `a >= b`.
 template <class L, class R>
   requires detail::mixed<L, R>
 constexpr auto operator>=(const L& l, const R& r) {
-  return detail::make_binary<ops::ge>(l, r);
+  return detail::make_comparison<op::ge>(l, r);
 }
 /// `a && b`: operands convert to bool (`!= 0`); both sides are always evaluated.
 template <class L, class R>
@@ -307,6 +361,41 @@ constexpr auto operator!(const E& e) {
 template <expression E>
 constexpr auto operator+(const E& e) {
   return cast_node<type_of<promote(kind_of_expression<E>)>, E>{e};
+}
+
+// Assignments to a traced value are mistakes in a kernel (see PARJIT_MSG_TRACED_ASSIGN): these
+// exist only to say so, instead of "no match for operator+=".
+#define PARJIT_EXPR_ASSIGNMENT_TRAP(symbol)                                            \
+  template <expression E, class V>                                                     \
+  constexpr auto& operator symbol(E& e, const V&) {                                    \
+    static_assert(detail::traced_misuse<E, V>, PARJIT_MSG_TRACED_ASSIGN);              \
+    return e;                                                                          \
+  }
+PARJIT_EXPR_ASSIGNMENT_TRAP(+=)
+PARJIT_EXPR_ASSIGNMENT_TRAP(-=)
+PARJIT_EXPR_ASSIGNMENT_TRAP(*=)
+PARJIT_EXPR_ASSIGNMENT_TRAP(/=)
+PARJIT_EXPR_ASSIGNMENT_TRAP(%=)
+#undef PARJIT_EXPR_ASSIGNMENT_TRAP
+template <expression E>
+constexpr auto& operator++(E& e) {
+  static_assert(detail::traced_misuse<E>, PARJIT_MSG_TRACED_ASSIGN);
+  return e;
+}
+template <expression E>
+constexpr auto& operator--(E& e) {
+  static_assert(detail::traced_misuse<E>, PARJIT_MSG_TRACED_ASSIGN);
+  return e;
+}
+template <expression E>
+constexpr auto operator++(E& e, int) {
+  static_assert(detail::traced_misuse<E>, PARJIT_MSG_TRACED_ASSIGN);
+  return e;
+}
+template <expression E>
+constexpr auto operator--(E& e, int) {
+  static_assert(detail::traced_misuse<E>, PARJIT_MSG_TRACED_ASSIGN);
+  return e;
 }
 
 // --- functions -----------------------------------------------------------------------------------
@@ -351,7 +440,136 @@ PARJIT_EXPR_CMATH_FUNCTION(ceil)
 /// `round(e)` as `std::round`: halfway cases away from zero (of an integer: double).
 PARJIT_EXPR_CMATH_FUNCTION(round)
 
+/// `log1p(e)` as `std::log1p`: log(1 + e), accurate near 0.
+PARJIT_EXPR_CMATH_FUNCTION(log1p)
+/// `expm1(e)` as `std::expm1`: exp(e) - 1, accurate near 0.
+PARJIT_EXPR_CMATH_FUNCTION(expm1)
+/// `exp2(e)` as `std::exp2`.
+PARJIT_EXPR_CMATH_FUNCTION(exp2)
+/// `cbrt(e)` as `std::cbrt` (cube root; negative operands allowed).
+PARJIT_EXPR_CMATH_FUNCTION(cbrt)
+/// `asin(e)` as `std::asin`.
+PARJIT_EXPR_CMATH_FUNCTION(asin)
+/// `acos(e)` as `std::acos`.
+PARJIT_EXPR_CMATH_FUNCTION(acos)
+/// `atan(e)` as `std::atan`.
+PARJIT_EXPR_CMATH_FUNCTION(atan)
+/// `sinh(e)` as `std::sinh`.
+PARJIT_EXPR_CMATH_FUNCTION(sinh)
+/// `cosh(e)` as `std::cosh`.
+PARJIT_EXPR_CMATH_FUNCTION(cosh)
+/// `asinh(e)` as `std::asinh`.
+PARJIT_EXPR_CMATH_FUNCTION(asinh)
+/// `acosh(e)` as `std::acosh`.
+PARJIT_EXPR_CMATH_FUNCTION(acosh)
+/// `atanh(e)` as `std::atanh`.
+PARJIT_EXPR_CMATH_FUNCTION(atanh)
+/// `erf(e)` as `std::erf`.
+PARJIT_EXPR_CMATH_FUNCTION(erf)
+/// `erfc(e)` as `std::erfc`.
+PARJIT_EXPR_CMATH_FUNCTION(erfc)
+/// `trunc(e)` as `std::trunc`: rounds toward zero (of an integer: double).
+PARJIT_EXPR_CMATH_FUNCTION(trunc)
+/// `isnan(e)` as `std::isnan`: bool (of an integer: false). Exact under every option: it tests
+/// the operand's bits, so `fastmath` does not fold it away.
+PARJIT_EXPR_CMATH_FUNCTION(isnan)
+/// `isfinite(e)` as `std::isfinite`: bool (of an integer: true). Tests the bits, as `isnan`.
+PARJIT_EXPR_CMATH_FUNCTION(isfinite)
+/// `isinf(e)` as `std::isinf`: bool (of an integer: false). Tests the bits, as `isnan`.
+PARJIT_EXPR_CMATH_FUNCTION(isinf)
+/// `signbit(e)` as `std::signbit`: bool, true for -0.0 and negative NaNs (of an integer: e < 0).
+PARJIT_EXPR_CMATH_FUNCTION(signbit)
+
 #undef PARJIT_EXPR_CMATH_FUNCTION
+
+#define PARJIT_EXPR_CMATH_FUNCTION2(name)                     \
+  template <class A, class B>                                 \
+    requires detail::operand<A> && detail::operand<B>         \
+  auto name(const A& a, const B& b) {                         \
+    if constexpr (detail::any_expression<A, B>) {             \
+      return detail::make_binary<ops::name>(a, b);            \
+    } else {                                                  \
+      return std::name(a, b);                                 \
+    }                                                         \
+  }
+
+/// `atan2(y, x)` as `std::atan2`: float only when both are float (else double).
+/// Example: `atan2(b, a)`; `atan2(0.0, -0.0) == pi`.
+PARJIT_EXPR_CMATH_FUNCTION2(atan2)
+/// `hypot(a, b)` as `std::hypot`: sqrt(a*a + b*b) without overflow or underflow.
+PARJIT_EXPR_CMATH_FUNCTION2(hypot)
+/// `copysign(a, b)` as `std::copysign`: |a| with the sign bit of b.
+PARJIT_EXPR_CMATH_FUNCTION2(copysign)
+/// `fmod(a, b)` as `std::fmod`: the C remainder (sign of a); `fmod(x, 0)` is NaN.
+PARJIT_EXPR_CMATH_FUNCTION2(fmod)
+
+#undef PARJIT_EXPR_CMATH_FUNCTION2
+
+/// `sign(e)` as `numpy.sign`: -1, 0 or +1 in the operand's type (integers promote, as for abs);
+/// NaN stays NaN, -0.0 gives +0.0, unsigned gives 0 or 1. Example: `sign(-2.5f) == -1.0f`.
+template <class A>
+  requires detail::operand<A>
+auto sign(const A& a) {
+  if constexpr (expression<A>) {
+    return detail::make_unary<ops::sign>(a);
+  } else {
+    using promoted = std::conditional_t<std::is_floating_point_v<A>, A, decltype(+a)>;
+    return detail::sign(static_cast<promoted>(a));
+  }
+}
+
+/// `floor_div(a, b)`: Python's `a // b` (numba's `//`), in C++'s common type of a and b: the
+/// quotient rounded toward minus infinity (`floor_div(-7, 2) == -4`, where `-7 / 2 == -3`).
+/// Integers never trap: `x // 0 == 0`, `MIN // -1 == MIN` (as numpy). Floating: as
+/// numpy.floor_divide (`floor_div(-7.5, 2.0) == -4.0`; `x // 0.0` is `x / 0.0`).
+template <class A, class B>
+  requires detail::operand<A> && detail::operand<B>
+auto floor_div(const A& a, const B& b) {
+  if constexpr (detail::any_expression<A, B>) {
+    return detail::make_binary<ops::floor_div>(a, b);
+  } else {
+    using common = decltype(a + b);
+    return detail::floor_divide(static_cast<common>(a), static_cast<common>(b));
+  }
+}
+
+/// `floor_mod(a, b)`: Python's `a % b` (numba's `%`), in C++'s common type: the remainder has
+/// b's sign (`floor_mod(-7, 2) == 1`, where `-7 % 2 == -1`); `a == floor_div(a, b) * b +
+/// floor_mod(a, b)`. Integers: `x % 0 == 0`. Floating: as numpy.remainder (`x % 0.0` is NaN).
+template <class A, class B>
+  requires detail::operand<A> && detail::operand<B>
+auto floor_mod(const A& a, const B& b) {
+  if constexpr (detail::any_expression<A, B>) {
+    return detail::make_binary<ops::floor_mod>(a, b);
+  } else {
+    using common = decltype(a + b);
+    return detail::floor_modulo(static_cast<common>(a), static_cast<common>(b));
+  }
+}
+
+/// `true_div(a, b)`: Python's `a / b`: two integer operands divide as double
+/// (`true_div(7, 2) == 3.5`); with a floating operand it is C++'s `a / b` (`float / int` stays
+/// float). Example: `true_div(count, total)` for integer arrays gives a double ratio.
+template <class A, class B>
+  requires detail::operand<A> && detail::operand<B>
+auto true_div(const A& a, const B& b) {
+  constexpr bool integers = is_integral(detail::kind_of_operand<A>()) &&
+                            is_integral(detail::kind_of_operand<B>());
+  if constexpr (detail::any_expression<A, B>) {
+    if constexpr (integers) {
+      return detail::make_binary<ops::div>(cast_node<double, detail::as_expression_t<A>>{
+                                               detail::as_expression(a)},
+                                           cast_node<double, detail::as_expression_t<B>>{
+                                               detail::as_expression(b)});
+    } else {
+      return detail::make_binary<ops::div>(a, b);
+    }
+  } else if constexpr (integers) {
+    return static_cast<double>(a) / static_cast<double>(b);
+  } else {
+    return a / b;
+  }
+}
 
 /// `abs(e)`: floating as `std::abs`; an integer stays an integer after promotion, and the
 /// minimum value wraps (`abs(INT_MIN) == INT_MIN`); unsigned is unchanged.

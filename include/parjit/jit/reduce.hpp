@@ -234,6 +234,7 @@ template <class Acc = void, class Tag, class F>
 reduction<Acc, std::remove_cvref_t<Tag>, std::decay_t<F>> reduce(Tag, F&& f, options opts = {}) {
   static_assert(std::is_void_v<Acc> || (expr::element<Acc> && !std::is_same_v<Acc, bool>),
                 "parjit::jit: reduce<Acc>: Acc must be an arithmetic element type (not bool)");
+  detail::check_captures<std::decay_t<F>>();
   return reduction<Acc, std::remove_cvref_t<Tag>, std::decay_t<F>>(std::forward<F>(f), opts);
 }
 

@@ -312,6 +312,7 @@ class stencil_kernel {
 template <class F>
 stencil_kernel<std::decay_t<F>> stencil(F&& f, border::rule b = border::clamp,
                                         options opts = {}) {
+  detail::check_captures<std::decay_t<F>>();
   return stencil_kernel<std::decay_t<F>>(std::forward<F>(f), b, opts);
 }
 

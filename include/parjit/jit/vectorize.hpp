@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "detail/call.hpp"
 #include "options.hpp"
@@ -53,22 +54,30 @@ class vectorized {
   explicit vectorized(F f, options opts = {})
       : f_(std::move(f)), opts_(opts), cache_(std::make_shared<detail::kernel_cache>()) {}
 
-  /// `k(out, in...)`: runs on the calling thread.
+  /// `k(out, in...)`: runs on the calling thread. `auto r = k(in...)` (as many arguments as the
+  /// lambda has parameters): allocates and returns `std::vector<R>` with R the expression's
+  /// element type, sized like the array inputs (at least one input must be an array). A call
+  /// that forgets an input (`k(out, a)` for a two-input lambda) is therefore an allocating call:
+  /// discarding its result is a warning (nodiscard).
   template <class Out, class... In>
     requires(!std::same_as<std::remove_cvref_t<Out>, par_t> &&
              !std::derived_from<std::remove_cvref_t<Out>, parjit::arena_executor>)
-  void operator()(Out&& out, In&&... in) const {
-    call(nullptr, std::forward<Out>(out), std::forward<In>(in)...);
+  [[nodiscard("k(in...) with as many arguments as the lambda has parameters allocates and returns the result")]]
+  decltype(auto) operator()(Out&& out, In&&... in) const {
+    return call(nullptr, std::forward<Out>(out), std::forward<In>(in)...);
   }
-  /// `k(jit::par, out, in...)`: chunks on `parjit::default_executor()`. Same results as serial.
+  /// `k(jit::par, out, in...)` / `k(jit::par, in...)`: chunks on `parjit::default_executor()`.
+  /// Same results as serial.
   template <class... Args>
-  void operator()(par_t, Args&&... args) const {
-    call(&parjit::default_executor(), std::forward<Args>(args)...);
+  [[nodiscard("k(in...) with as many arguments as the lambda has parameters allocates and returns the result")]]
+  decltype(auto) operator()(par_t, Args&&... args) const {
+    return call(&parjit::default_executor(), std::forward<Args>(args)...);
   }
-  /// `k(pool, out, in...)`: chunks on the given arena executor.
+  /// `k(pool, out, in...)` / `k(pool, in...)`: chunks on the given arena executor.
   template <class... Args>
-  void operator()(parjit::arena_executor& ex, Args&&... args) const {
-    call(&ex, std::forward<Args>(args)...);
+  [[nodiscard("k(in...) with as many arguments as the lambda has parameters allocates and returns the result")]]
+  decltype(auto) operator()(parjit::arena_executor& ex, Args&&... args) const {
+    return call(&ex, std::forward<Args>(args)...);
   }
 
   /// Compiles the specialisation for `out` of element type `Out` and inputs `In...` now
@@ -102,14 +111,46 @@ class vectorized {
 
  private:
   template <class... Args>
-  void call(parjit::arena_executor* ex, Args&&... args) const {
+  decltype(auto) call(parjit::arena_executor* ex, Args&&... args) const {
     static_assert(sizeof...(Args) >= 1,
-                  "parjit::jit: an elementwise kernel is called as k(out, inputs...)");
+                  "parjit::jit: an elementwise kernel is called as k(out, inputs...) or, to "
+                  "allocate the result, as k(inputs...)");
     if constexpr (detail::any_view2d<Args...>) {
       detail::apply2d(ex, *this, args...);  // 2-D views: row by row (jit::apply2d)
     } else {
       auto ops = detail::normalize(std::forward<Args>(args)...);
-      std::apply([&](auto& out, auto&... in) { this->run(ex, out, in...); }, ops);
+      if constexpr (allocating(static_cast<decltype(ops)*>(nullptr))) {
+        return std::apply([&](auto&... in) { return this->run_allocating(ex, in...); }, ops);
+      } else {
+        std::apply([&](auto& out, auto&... in) { this->run(ex, out, in...); }, ops);
+      }
+    }
+  }
+
+  // k(in...) allocates when the lambda takes every argument: it is traceable with one
+  // placeholder per operand (the k(out, in...) form has one operand more than parameters).
+  template <class... Ops>
+  static constexpr bool allocating(std::tuple<Ops...>*) {
+    return detail::traceable<F, Ops...>();
+  }
+
+  template <class... In>
+  auto run_allocating(parjit::arena_executor* ex, const In&... in) const {
+    static_assert((detail::is_array_operand<In>::value || ...),
+                  "parjit::jit: the allocating call k(inputs...) needs at least one array input "
+                  "(its size is the result's size); with scalars only, pass `out`: k(out, ...)");
+    detail::check_traceable<F, In...>();
+    using E = std::remove_cvref_t<detail::traced_t<F, In...>>;
+    using R = expr::type_of<expr::kind_of_expression<E>>;
+    const std::size_t n = detail::common_size(in...);
+    if constexpr (std::is_same_v<R, bool>) {  // std::vector<bool> has no contiguous storage
+      std::unique_ptr<bool[]> tmp(new bool[n == 0 ? 1 : n]);
+      run_array(ex, detail::array_operand<bool>{tmp.get(), n}, in...);
+      return std::vector<bool>(tmp.get(), tmp.get() + n);
+    } else {
+      std::vector<R> r(n);
+      run_array(ex, detail::array_operand<R>{r.data(), n}, in...);
+      return r;
     }
   }
 
@@ -162,6 +203,7 @@ class vectorized {
 /// Thread-safety: a pure function.
 template <class F>
 vectorized<std::decay_t<F>> vectorize(F&& f, options opts = {}) {
+  detail::check_captures<std::decay_t<F>>();
   return vectorized<std::decay_t<F>>(std::forward<F>(f), opts);
 }
 
@@ -172,6 +214,7 @@ vectorized<std::decay_t<F>> vectorize(F&& f, options opts = {}) {
 /// Thread-safety: a pure function.
 template <class F, class... Signatures>
 vectorized<std::decay_t<F>> vectorize(F&& f, options opts, eager_t<Signatures...>) {
+  detail::check_captures<std::decay_t<F>>();
   vectorized<std::decay_t<F>> k(std::forward<F>(f), std::move(opts));
   (detail::compile_signature(k, Signatures{}), ...);
   return k;

@@ -24,6 +24,37 @@ using expr::sqrt;
 using expr::tan;
 using expr::tanh;
 using expr::cast;
+// Added for numpy / numba habits: as <cmath> (integer arguments compute in double), vectorised
+// through libmvec where glibc has a vector variant (see options::vector_math).
+using expr::acos;
+using expr::acosh;
+using expr::asin;
+using expr::asinh;
+using expr::atan;
+using expr::atan2;
+using expr::atanh;
+using expr::cbrt;
+using expr::copysign;
+using expr::cosh;
+using expr::erf;
+using expr::erfc;
+using expr::exp2;
+using expr::expm1;
+using expr::fmod;
+using expr::hypot;
+using expr::log1p;
+using expr::sinh;
+using expr::trunc;
+// Classification: bool results, exact under every option (they test the operand's bits).
+using expr::isfinite;
+using expr::isinf;
+using expr::isnan;
+using expr::signbit;
+// numpy.sign and Python's division operators (numba's `//`, `%` and `/`).
+using expr::floor_div;
+using expr::floor_mod;
+using expr::sign;
+using expr::true_div;
 /// `jit::min(a, b)` inside a kernel (std::min semantics); `jit::min` as a reduction tag.
 using expr::min;
 /// `jit::max(a, b)` inside a kernel (std::max semantics); `jit::max` as a reduction tag.

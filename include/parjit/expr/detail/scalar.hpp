@@ -142,6 +142,63 @@ constexpr T absolute(T a) noexcept {
   }
 }
 
+// Python's a // b (floor division). Integers: x // 0 == 0 and MIN // -1 == MIN, as `/`.
+// Floating: numpy.floor_divide (CPython's float_floor_div for b != 0; a / b for b == 0).
+template <class T>
+T floor_divide(T a, T b) noexcept {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b == 0) return a / b;
+    const T mod = std::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= T(1);
+    if (div == 0) return std::copysign(T(0), a / b);
+    T floored = std::floor(div);
+    if (div - floored > T(0.5)) floored += T(1);
+    return floored;
+  } else {
+    const T q = divide(a, b);
+    if constexpr (std::is_signed_v<T>) {
+      if (b != 0 && b != T(-1)) {
+        const T r = static_cast<T>(a % b);
+        if (r != 0 && ((r < 0) != (b < 0))) return static_cast<T>(q - 1);
+      }
+    }
+    return q;
+  }
+}
+
+// Python's a % b (the result has b's sign). Integers: x % 0 == 0, as `%`. Floating:
+// numpy.remainder (x % 0.0 is NaN, a zero result takes b's sign).
+template <class T>
+T floor_modulo(T a, T b) noexcept {
+  if constexpr (std::is_floating_point_v<T>) {
+    T mod = std::fmod(a, b);
+    if (b == 0) return mod;
+    if (mod != 0) {
+      if ((b < 0) != (mod < 0)) mod += b;
+    } else {
+      mod = std::copysign(T(0), b);
+    }
+    return mod;
+  } else {
+    T r = remainder(a, b);
+    if constexpr (std::is_signed_v<T>) {
+      if (r != 0 && ((r < 0) != (b < 0))) r = add(r, b);
+    }
+    return r;
+  }
+}
+
+// numpy.sign: -1, 0 or +1 in T; NaN stays NaN and -0.0 gives +0.0.
+template <class T>
+constexpr T sign(T a) noexcept {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a > 0 ? T(1) : (a < 0 ? T(-1) : (a == 0 ? T(0) : a));
+  } else {
+    return static_cast<T>(T(0) < a) - static_cast<T>(a < T(0));
+  }
+}
+
 template <class T>
 constexpr T minimum(T a, T b) noexcept {
   return (b < a) ? b : a;

@@ -14,13 +14,21 @@ constexpr scalar_kind unary_operand_type(op o, scalar_kind k) noexcept {
     case op::neg: return promote(k);  // -int8 is int, as +x
     case op::logical_not: return scalar_kind::boolean;
     case op::cast: return k;
-    case op::abs: return is_floating(k) ? k : promote(k);  // std::abs(int8) is int
+    case op::abs:
+    case op::sign: return is_floating(k) ? k : promote(k);  // std::abs(int8) is int
     default: return math_type(k);  // <cmath>: integer arguments compute in double
   }
 }
 
+// Unary ops whose result is bool: `!` and the classification functions (std::isnan(int) is
+// std::isnan(double(int)), a bool).
+constexpr bool is_predicate(op o) noexcept {
+  return o == op::logical_not || o == op::isnan || o == op::isfinite || o == op::isinf ||
+         o == op::signbit;
+}
+
 constexpr scalar_kind unary_result_type(op o, scalar_kind k) noexcept {
-  return o == op::logical_not ? scalar_kind::boolean : unary_operand_type(o, k);
+  return is_predicate(o) ? scalar_kind::boolean : unary_operand_type(o, k);
 }
 
 constexpr bool is_comparison(op o) noexcept { return o >= op::eq && o <= op::ge; }
@@ -33,7 +41,11 @@ constexpr scalar_kind binary_operand_type(op o, scalar_kind a, scalar_kind b) no
   switch (o) {
     case op::logical_and:
     case op::logical_or: return scalar_kind::boolean;
-    case op::pow: return math_type(a, b);  // pow(float, int) is double
+    case op::pow:
+    case op::atan2:
+    case op::hypot:
+    case op::copysign:
+    case op::fmod: return math_type(a, b);  // pow(float, int) is double
     case op::min:
     case op::max: return select_type(a, b);  // std::common_type_t, as std::min needs one type
     default: return common_type(a, b);  // arithmetic and comparisons

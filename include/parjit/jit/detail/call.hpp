@@ -36,7 +36,42 @@ struct par_t {
 /// See `par_t`.
 inline constexpr par_t par{};
 
+/// A kernel lambda whose captured values are baked into the generated code on purpose:
+/// `jit::vectorize(jit::frozen([scale](auto x) { return x * scale; }))`. Without the wrapper a
+/// capturing lambda is a compile-time error, because captured values are read once, when a
+/// signature is traced (its first call), and never again: a later change of `scale` (even one
+/// captured by reference) changes nothing. Each kernel object traces its own copy; the on-disk
+/// cache key contains the traced constants, so kernels frozen with different values never share
+/// code. Prefer passing such values as scalar arguments (runtime parameters, no recompilation).
+/// Thread-safety: as the wrapped callable (called concurrently only while tracing).
+template <class F>
+struct frozen_kernel {
+  F f;
+  template <class... A>
+  auto operator()(A&&... a) const -> decltype(f(std::forward<A>(a)...)) {
+    return f(std::forward<A>(a)...);
+  }
+};
+
+/// See `frozen_kernel`. Example: `auto k = jit::vectorize(jit::frozen([c](auto x) { return x * c; }));`
+template <class F>
+frozen_kernel<std::decay_t<F>> frozen(F&& f) {
+  return {std::forward<F>(f)};
+}
+
 namespace detail {
+
+template <class F>
+struct is_frozen : std::false_type {};
+template <class F>
+struct is_frozen<frozen_kernel<F>> : std::true_type {};
+
+// A kernel callable with state (a lambda that captures anything it uses) is rejected unless
+// wrapped in jit::frozen: its state would be read once, at trace time.
+template <class F>
+constexpr void check_captures() {
+  static_assert(std::is_empty_v<F> || is_frozen<F>::value, PARJIT_MSG_CAPTURE);
+}
 
 // The canonical C++ type of an element type (`long` and `long long` share one specialisation).
 template <class T>
@@ -184,11 +219,18 @@ template <class F, class... Operands>
 using traced_t = decltype(trace_impl<F, Operands...>(std::declval<const F&>(),
                                                      std::index_sequence_for<Operands...>{}));
 
+// Whether f takes one placeholder per operand. SFINAE-friendly for a wrong parameter count (the
+// allocating call form relies on it); mistakes inside the body stay hard errors, so the traps'
+// messages (diagnostics.hpp) come first.
+template <class F, class... Operands, std::size_t... Is>
+constexpr bool traceable_with(std::index_sequence<Is...>) {
+  return std::is_invocable_v<const F&,
+                             expr::arg<Is, typename operand_traits<Operands>::element>...>;
+}
+
 template <class F, class... Operands>
 constexpr bool traceable() {
-  return requires(const F& f) {
-    trace_impl<F, Operands...>(f, std::index_sequence_for<Operands...>{});
-  };
+  return traceable_with<F, Operands...>(std::index_sequence_for<Operands...>{});
 }
 
 template <class F, class... Operands>
@@ -201,9 +243,11 @@ constexpr void check_traceable() {
   if constexpr (traceable<F, Operands...>()) {
     using R = std::remove_cvref_t<traced_t<F, Operands...>>;
     static_assert(expr::expression<R> || expr::element<R>,
-                  "parjit::jit: the kernel lambda must return an expression built from its "
-                  "arguments (or a number), not a bool of a comparison made in C++ or another "
-                  "type");
+                  "parjit::jit: the kernel lambda does not return an expression built from its "
+                  "arguments (or a number). If an error above names a function parjit does not "
+                  "have (`... is not a member of parjit::jit`), that is the cause: the kernel "
+                  "vocabulary is listed in <parjit/jit/vocabulary.hpp>. Otherwise the lambda "
+                  "returns a bool computed in C++ or another type");
   }
 }
 

@@ -1,5 +1,6 @@
 // The libmvec vector-function table the backend adds to LLVM's: what LLVM 19 lacks (log2, log10,
-// tanh) and the AVX-512 variants, so the loop vectoriser can call glibc's vector math.
+// tanh, and the functions glibc 2.35 added: log1p expm1 exp2 cbrt asin acos atan sinh cosh asinh
+// acosh atanh erf erfc atan2 hypot) and the AVX-512 variants, so the loop vectoriser can call glibc's vector math.
 #pragma once
 
 #include <string>
@@ -14,7 +15,7 @@ namespace {  // internal linkage: every copy of the backend is self-contained; o
 // Names must outlive the TargetLibraryInfoImpl copies, hence static storage.
 std::vector<llvm::VecDesc> extra_vector_functions(bool avx2, bool avx512) {
   static std::vector<std::string> names;  // guarded by the session's construction (once)
-  names.reserve(512);                     // VecDesc keeps StringRefs: never reallocate
+  names.reserve(1024);                     // VecDesc keeps StringRefs: never reallocate
   std::vector<llvm::VecDesc> out;
   struct fn {
     const char* scalar_f64;
@@ -33,6 +34,24 @@ std::vector<llvm::VecDesc> extra_vector_functions(bool avx2, bool avx512) {
       {"llvm.log2.f64", "llvm.log2.f32", "log2", 1, false},
       {"llvm.log10.f64", "llvm.log10.f32", "log10", 1, false},
       {"tanh", "tanhf", "tanh", 1, false},
+      // glibc 2.35+ (Debian 12 has 2.36): the rest of the kernel vocabulary's transcendentals.
+      // The lowering calls these libm functions by name; the vectoriser maps them here.
+      {"log1p", "log1pf", "log1p", 1, false},
+      {"expm1", "expm1f", "expm1", 1, false},
+      {"exp2", "exp2f", "exp2", 1, false},
+      {"cbrt", "cbrtf", "cbrt", 1, false},
+      {"asin", "asinf", "asin", 1, false},
+      {"acos", "acosf", "acos", 1, false},
+      {"atan", "atanf", "atan", 1, false},
+      {"sinh", "sinhf", "sinh", 1, false},
+      {"cosh", "coshf", "cosh", 1, false},
+      {"asinh", "asinhf", "asinh", 1, false},
+      {"acosh", "acoshf", "acosh", 1, false},
+      {"atanh", "atanhf", "atanh", 1, false},
+      {"erf", "erff", "erf", 1, false},
+      {"erfc", "erfcf", "erfc", 1, false},
+      {"atan2", "atan2f", "atan2", 2, false},
+      {"hypot", "hypotf", "hypot", 2, false},
   };
   auto add = [&](const char* scalar, char isa, int width, const std::string& vname, int arity) {
     std::string vparams = arity == 2 ? "vv" : "v";
