@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "../../parallel/detail/state.hpp"
+#include "../../parallel/detail/executor_internals.hpp"
 #include "../serialize.hpp"
 #include "registry.hpp"
 
