@@ -87,7 +87,8 @@ void check_function(const char* name, F f, std::uint64_t ulps, jit::options opts
   ((types += std::string(expr::name_of(expr::kind_of<T>)) + " "), ...);
   std::uint64_t seed = 1;
   for (const std::size_t n : sizes) {
-    std::tuple<array<T>...> in{inputs<T>(seed++ * 7919 + n, n)...};
+    auto next_seed = [&] { return seed++ * 7919 + n; };  // braced init: left to right
+    std::tuple<array<T>...> in{inputs<T>(next_seed(), n)...};
     // Binary functions: the edges of the first operand against every edge of the second.
     if constexpr (sizeof...(T) == 2) {
       auto& a = std::get<0>(in);
