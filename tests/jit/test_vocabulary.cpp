@@ -419,6 +419,13 @@ TEST_CASE("allocating call: k(in...) returns the expression's element type", "[j
   CHECK(positive(std::vector<float>{-1.0f, 2.0f, 0.0f}) == std::vector<bool>{false, true, false});
   // Pointer + size inputs.
   CHECK(axpy(i8.data(), i8.size(), 1, j8) == std::vector<int>{11, 22, 33});
+  // A variadic lambda takes both counts: it is called in the out form (out stays the output).
+  auto total = jit::vectorize([](auto... x) { return (x + ...); });
+  std::vector<int> into(3, 99);
+  total(into, i8, j8);
+  CHECK(into == std::vector<int>{11, 22, 33});
+  total(jit::par, into, i8, i8);
+  CHECK(into == std::vector<int>{2, 4, 6});
 }
 
 TEST_CASE("frozen captures: values are baked in per kernel object", "[jit][vocabulary]") {

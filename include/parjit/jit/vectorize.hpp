@@ -58,7 +58,8 @@ class vectorized {
   /// lambda has parameters): allocates and returns `std::vector<R>` with R the expression's
   /// element type, sized like the array inputs (at least one input must be an array). A call
   /// that forgets an input (`k(out, a)` for a two-input lambda) is therefore an allocating call:
-  /// discarding its result is a warning (nodiscard).
+  /// discarding its result is a warning (nodiscard). A variadic lambda (`auto... a`) accepts
+  /// both counts and is always called as `k(out, in...)`.
   template <class Out, class... In>
     requires(!std::same_as<std::remove_cvref_t<Out>, par_t> &&
              !std::derived_from<std::remove_cvref_t<Out>, parjit::arena_executor>)
@@ -128,10 +129,17 @@ class vectorized {
   }
 
   // k(in...) allocates when the lambda takes every argument: it is traceable with one
-  // placeholder per operand (the k(out, in...) form has one operand more than parameters).
+  // placeholder per operand (the k(out, in...) form has one operand more than parameters). A
+  // lambda that takes both counts (variadic, `auto... a`) is called in the k(out, in...) form:
+  // the first operand stays the output, as it was before the allocating form existed.
+  template <class First, class... Rest>
+  static constexpr bool out_form_traceable(std::tuple<First, Rest...>*) {
+    return detail::traceable<F, Rest...>();
+  }
+  static constexpr bool out_form_traceable(std::tuple<>*) { return false; }
   template <class... Ops>
-  static constexpr bool allocating(std::tuple<Ops...>*) {
-    return detail::traceable<F, Ops...>();
+  static constexpr bool allocating(std::tuple<Ops...>* ops) {
+    return detail::traceable<F, Ops...>() && !out_form_traceable(ops);
   }
 
   template <class... In>
