@@ -38,7 +38,7 @@ enum class op : std::uint8_t {
   pow,
   min,  ///< std::min: (b < a) ? b : a (any type; bool and unsigned compare unsigned)
   max,  ///< std::max: (a < b) ? b : a
-  atan2, hypot, copysign, fmod,  ///< floating operands, as <cmath>
+  atan2, hypot, copysign, fmod,  ///< floating operands, as `<cmath>`
   floor_div,  ///< Python's a // b (rounds toward -inf); integer: x // 0 == 0, MIN // -1 == MIN;
               ///< floating: as numpy.floor_divide (x // 0.0 is x / 0.0)
   floor_mod,  ///< Python's a % b (sign of b); integer: x % 0 == 0; floating: numpy.remainder

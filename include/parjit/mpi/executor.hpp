@@ -152,7 +152,7 @@ class executor {
   /// Runs `fn(args...)` on a worker rank and returns its future. `fn`: a function or a
   /// captureless lambda; `args` and the result must be `shippable`. Throws std::logic_error
   /// after shutdown() (and always on a worker rank), std::invalid_argument for a function that
-  /// is not in the program's executable (such as `&\::cos` from libm: wrap it in a lambda).
+  /// is not in the program's executable (such as `cos` taken from libm: wrap it in a lambda).
   ///
   ///     parjit::future<double> f = ex.submit(score, std::string("cat.jpg"), 0.5);
   template <class F, class... Args>
