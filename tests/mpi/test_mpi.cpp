@@ -49,6 +49,8 @@ namespace {
 
 int passed = 0, failed = 0;
 int my_rank = 0;
+// --quick: the volume tests at a twentieth of their size (the ThreadSanitizer runs, ~10x slower).
+bool quick = false;
 
 void check(bool ok, const char* what, int line) {
   if (ok) {
@@ -75,11 +77,11 @@ bool throws(F&& f, const std::string& contains = "") {
 
 // Bounds every test in time: a hang is a failure, reported by ctest's TIMEOUT as well.
 struct timed {
-  const char* name;
+  std::string name;
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
   ~timed() {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("  %-44s %7.3f s\n", name, s);
+    std::printf("  %-44s %7.3f s\n", name.c_str(), s);
     std::fflush(stdout);
   }
 };
@@ -287,40 +289,101 @@ void test_cancel(mpi::executor& ex) {
 }
 
 void test_volume(mpi::executor& ex) {
+  const long n = quick ? 5000 : 100000;
+  const long want = (n - 1) * n * (2 * n - 1) / 6;  // sum of i*i for i < n
   {
-    timed t{"1e5 tiny tasks: map, chunk 256"};
+    timed t{std::to_string(n) + " tiny tasks: map, chunk 256"};
     long sum = 0;
-    for (long r : ex.map(square, std::views::iota(0L, 100000L), {.chunk = 256})) sum += r;
-    CHECK(sum == 333328333350000L);
+    for (long r : ex.map(square, std::views::iota(0L, n), {.chunk = 256})) sum += r;
+    CHECK(sum == want);
   }
   {
-    timed t{"1e5 tiny tasks: submit + get"};
+    timed t{std::to_string(n) + " tiny tasks: submit + get"};
     long sum = 0;
     std::vector<parjit::future<long>> batch;
-    for (long b = 0; b < 100000; b += 1000) {
+    for (long b = 0; b < n; b += 1000) {
       batch.clear();
       for (long i = b; i < b + 1000; ++i) batch.push_back(ex.submit(square, i));
       for (auto& f : batch) sum += f.get();
     }
-    CHECK(sum == 333328333350000L);
+    CHECK(sum == want);
   }
   {
-    timed t{"64 tasks, 1 MB payloads both ways"};
+    const int tasks = quick ? 16 : 64;
+    const std::size_t bytes = quick ? std::size_t{1} << 16 : std::size_t{1} << 20;
+    timed t{std::to_string(tasks) + " tasks, " + std::to_string(bytes >> 10) +
+            " KiB payloads both ways"};
     std::vector<parjit::future<std::vector<char>>> futs;
-    for (int k = 0; k < 64; ++k) {
-      std::vector<char> v(1 << 20);
+    for (int k = 0; k < tasks; ++k) {
+      std::vector<char> v(bytes);
       for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<char>((i * 31 + static_cast<std::size_t>(k)) & 0xff);
       futs.push_back(ex.submit(flip, std::move(v)));
     }
     bool ok = true;
-    for (int k = 0; k < 64; ++k) {
+    for (int k = 0; k < tasks; ++k) {
       const auto& v = futs[static_cast<std::size_t>(k)].get();
-      ok = ok && v.size() == (1u << 20);
+      ok = ok && v.size() == bytes;
       for (std::size_t i = 0; ok && i < v.size(); i += 4099)
         ok = static_cast<char>(~v[i]) == static_cast<char>((i * 31 + static_cast<std::size_t>(k)) & 0xff);
     }
     CHECK(ok);
   }
+}
+
+// Several threads of the root use one executor at once (documented: every member may be called
+// from any thread): each submits, attaches callbacks, cancels some, maps and reads the executor's
+// state. Under ThreadSanitizer this is what checks the root's registry look-ups (a lambda type's
+// first submit from four threads at once), the hand-off of submissions to the progress thread and
+// of completions to the completer threads, the futures shared between them, and the registry
+// growing meanwhile. The threads only count; the checks run on the main thread.
+void test_threads(mpi::executor& ex) {
+  timed t{"4 threads submit, cancel, map; 1 registers"};
+  constexpr int threads = 4;
+  const long n = quick ? 100 : 400;
+  std::atomic<long> callbacks{0}, values{0}, cancelled{0}, wrong{0}, map_sums{0};
+  std::vector<std::thread> ts;
+  for (int k = 0; k < threads; ++k)
+    ts.emplace_back([&, k] {
+      try {
+        std::vector<parjit::future<long>> futs;
+        for (long i = 0; i < n; ++i) {
+          futs.push_back(ex.submit(square, i + k));
+          futs.back().on_done([&](parjit::future<long>&) { ++callbacks; });
+        }
+        // One lambda type whose first submit happens on every thread at once.
+        auto pair = ex.submit([](int a, int b) { return a * 1000 + b; }, k, 7);
+        for (long i = 0; i < n; i += 7) cancelled += futs[static_cast<std::size_t>(i)].cancel();
+        if (ex.closed() || ex.capacity() == 0) ++wrong;
+        long sum = 0;
+        for (long r : ex.map(square, std::views::iota(0L, n), {.chunk = 5})) sum += r;
+        map_sums += sum;
+        for (long i = 0; i < n; ++i) {
+          auto& f = futs[static_cast<std::size_t>(i)];
+          f.wait();
+          if (f.cancelled()) continue;
+          if (f.get() == (i + k) * (i + k)) ++values; else ++wrong;
+        }
+        if (pair.get() != k * 1000 + 7) ++wrong;
+      } catch (...) {
+        ++wrong;
+      }
+    });
+  // Meanwhile another thread registers callables, as loading a shared library with dlopen does
+  // (its static initialisers run on the loading thread while the others look types up).
+  ts.emplace_back([&] {
+    auto& registry = mpi::detail::registry::instance();
+    const mpi::detail::trampoline run = &mpi::detail::call_invoker<long (*)(long), long>::run;
+    for (int i = 0; i < 200; ++i) {
+      const std::string name = "test_mpi plugin callable " + std::to_string(i);
+      const std::uint64_t key = mpi::detail::fnv1a(name.c_str());
+      if (registry.add(key, run) != key || registry.find(key) != run) ++wrong;
+    }
+  });
+  for (auto& th : ts) th.join();
+  CHECK(wrong.load() == 0);
+  CHECK(values.load() + cancelled.load() == threads * n);
+  CHECK(callbacks.load() == threads * n);  // once per future, cancelled ones included
+  CHECK(map_sums.load() == threads * ((n - 1) * n * (2 * n - 1) / 6));
 }
 
 void test_same_as_local(mpi::executor& ex) {
@@ -367,12 +430,52 @@ void test_shutdown(mpi::executor& ex) {
   ex.shutdown();  // idempotent
 }
 
+// shutdown() while three other threads submit: each submit is either accepted (and finished when
+// shutdown(wait) returns) or refused with std::logic_error, never lost or hung.
+void test_shutdown_while_submitting(mpi::executor& ex) {
+  timed t{"shutdown while 3 threads submit"};
+  constexpr int threads = 3;
+  std::atomic<long> accepted{0}, refused{0}, wrong{0};
+  std::vector<std::vector<std::pair<long, parjit::future<long>>>> futs(threads);
+  std::vector<std::thread> ts;
+  for (int k = 0; k < threads; ++k)
+    ts.emplace_back([&, k] {
+      for (long i = 0; i < 20000; ++i) {  // bounded: shutdown comes long before
+        try {
+          futs[static_cast<std::size_t>(k)].emplace_back(i, ex.submit(square, i));
+          ++accepted;
+        } catch (const std::logic_error&) {
+          ++refused;
+          return;
+        } catch (...) {
+          ++wrong;
+          return;
+        }
+      }
+    });
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (accepted.load() < 60 && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  ex.shutdown(true, false);
+  const bool closed = ex.closed();
+  for (auto& th : ts) th.join();
+  long finished = 0;
+  for (auto& v : futs)
+    for (auto& [i, f] : v) finished += f.done() && f.get() == i * i;
+  CHECK(closed);
+  CHECK(wrong.load() == 0);
+  CHECK(accepted.load() >= 60 && refused.load() == threads);
+  CHECK(finished == accepted.load());
+}
+
 int main(int argc, char** argv) {
   mpi::environment env(argc, argv);
   my_rank = env.rank();
-  for (int i = 1; i + 1 < argc; ++i)  // messages larger than this travel in pieces
-    if (std::string(argv[i]) == "--piece-bytes")
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--quick") quick = true;
+    if (std::string(argv[i]) == "--piece-bytes" && i + 1 < argc)  // larger messages go in pieces
       parjit::mpi::detail::piece_bytes = static_cast<std::size_t>(std::stoul(argv[i + 1]));
+  }
   {
     mpi::executor ex;
     if (ex.is_root()) {
@@ -386,6 +489,7 @@ int main(int argc, char** argv) {
       test_cancel(ex);
       test_volume(ex);
       test_same_as_local(ex);
+      test_threads(ex);
     } else {
       CHECK(throws<std::logic_error>([&] { ex.submit(square, 1L); }, "worker rank"));
     }
@@ -394,6 +498,10 @@ int main(int argc, char** argv) {
     // A second executor on the same ranks, one thread each; shut down explicitly.
     mpi::executor ex({.threads = 1});
     if (ex.is_root()) test_shutdown(ex);
+  }
+  {
+    mpi::executor ex({.threads = 1});
+    if (ex.is_root()) test_shutdown_while_submitting(ex);
   }
   int totals[2] = {passed, failed}, sums[2] = {0, 0};
   MPI_Reduce(totals, sums, 2, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD);
