@@ -48,7 +48,7 @@ inline void huge_page_deallocate(void* p, std::size_t bytes, std::size_t align) 
 /// Linux), so a pass over them takes one TLB miss per 2 MiB instead of one per 4 KiB (a nested
 /// page walk each on a VM). Where THP is off, or not on Linux, the advice is dropped silently and
 /// the block has ordinary pages. Smaller blocks are plain 64-byte-aligned allocations. Memory
-/// comes from `::operator new` with an alignment; every instance is equal to every other, of
+/// comes from the global aligned operator new; every instance is equal to every other, of
 /// any element type. Throws `std::bad_alloc` when memory runs out, `std::bad_array_new_length`
 /// (a `std::bad_alloc`) when `n * sizeof(T)` overflows.
 ///
