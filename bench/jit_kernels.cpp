@@ -209,11 +209,14 @@ BENCHMARK(bench<1, sys::loop, std_vector>)->Name("K1_hypot/loop_std_vector")
 BENCHMARK(bench<1, sys::tbb_loop, std_vector>)->Name("K1_hypot/tbb_loop_std_vector")
     ->Arg(10000000)->UseRealTime();
 // The bandwidth limit at the kernels' largest n (bench/compare/report.py divides by it).
-BENCHMARK(bench_stream<stream::copy, false>)->Name("stream_copy/serial")->Arg(10000000)->UseRealTime();
-BENCHMARK(bench_stream<stream::copy, true>)->Name("stream_copy/par")->Arg(10000000)->UseRealTime();
+BENCHMARK(bench_stream<stream::copy, false>)->Name("stream_copy/serial")
+    ->Arg(10000000)->UseRealTime();
+BENCHMARK(bench_stream<stream::copy, true>)->Name("stream_copy/par")
+    ->Arg(10000000)->UseRealTime();
 BENCHMARK(bench_stream<stream::triad, false>)->Name("stream_triad/serial")
     ->Arg(10000000)->UseRealTime();
-BENCHMARK(bench_stream<stream::triad, true>)->Name("stream_triad/par")->Arg(10000000)->UseRealTime();
+BENCHMARK(bench_stream<stream::triad, true>)->Name("stream_triad/par")
+    ->Arg(10000000)->UseRealTime();
 // K11: no naive_et twin (the tree-walking baseline covers K1-K6).
 BENCHMARK(bench<11, sys::parjit>)->Name("K11_logpolar/parjit")->Apply(sizes);
 BENCHMARK(bench<11, sys::parjit_par>)->Name("K11_logpolar/parjit_par")->Apply(sizes);

@@ -442,7 +442,8 @@ def bandwidth_section(st):
     thp = ctx.get("transparent_hugepage")
     text = [f"## Bandwidth at n = {fmt_n(n)}: achieved ÷ the in-binary STREAM limit", "",
             "Achieved = the bytes a call must move (inputs + output per element: K1, K5 "
-            "4 + 4 + 4; K2 4 + 4; K6 1 + 1 + 1 + 4) ÷ its median time. The limit is the faster "
+            "4 + 4 + 4; K2 4 + 4; K6 1 + 1 + 1 + 4) ÷ its median time, in GB/s (10⁹ bytes per "
+            "second). The limit is the faster "
             "of STREAM copy and triad run by `jit_kernels` itself on the same n of floats in "
             "huge-page arrays with non-temporal stores (nothing read for ownership): `serial` "
             "for `parjit`, `par` (the executor `jit::par` uses) for `parjit_par`. 100% means "

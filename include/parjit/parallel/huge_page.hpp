@@ -1,4 +1,4 @@
-// Arrays that stream well: an allocator that backs large blocks with 2 MiB (transparent huge) pages.
+// Arrays that stream well: an allocator that backs large blocks with transparent huge pages.
 #pragma once
 
 #include <cstddef>
