@@ -104,10 +104,12 @@ TEST_CASE("huge_page_allocator: a block of 2 MiB or more may use huge pages wher
   CHECK(eligible == 1);
 }
 
-TEST_CASE("huge_page_allocator: n * sizeof(T) overflow throws std::bad_alloc",
+TEST_CASE("huge_page_allocator: n * sizeof(T) too large or overflowing throws std::bad_alloc",
           "[parallel][huge_page]") {
   parjit::huge_page_allocator<double> a;
-  CHECK(a.max_size() == std::numeric_limits<std::size_t>::max() / sizeof(double));
+  CHECK(a.max_size() ==
+        static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) / sizeof(double));
+  CHECK(parjit::huge_page_vector<double>().max_size() == std::vector<double>().max_size());
   CHECK(std::allocator_traits<decltype(a)>::max_size(a) == a.max_size());
   CHECK_THROWS_AS(a.allocate(a.max_size() + 1), std::bad_alloc);
   CHECK_THROWS_AS(a.allocate(std::numeric_limits<std::size_t>::max()), std::bad_alloc);

@@ -50,7 +50,7 @@ inline void huge_page_deallocate(void* p, std::size_t bytes, std::size_t align) 
 /// the block has ordinary pages. Smaller blocks are plain 64-byte-aligned allocations. Memory
 /// comes from the global aligned operator new; every instance is equal to every other, of
 /// any element type. Throws `std::bad_alloc` when memory runs out, `std::bad_array_new_length`
-/// (a `std::bad_alloc`) when `n * sizeof(T)` overflows.
+/// (a `std::bad_alloc`) when `n` exceeds `max_size()` (so `n * sizeof(T)` never overflows).
 ///
 /// Example: `parjit::huge_page_vector<float> a(10'000'000);` then `k(out, a, b)` like any
 /// `std::vector`. Thread-safety: stateless; allocate and deallocate from any thread.
@@ -79,9 +79,10 @@ class huge_page_allocator {
     detail::huge_page_deallocate(p, n * sizeof(T), alignof(T));
   }
 
-  /// The most elements one allocation can hold without `n * sizeof(T)` overflowing.
+  /// The most elements one allocation can hold: `n * sizeof(T)` stays within PTRDIFF_MAX (the
+  /// largest object; `std::allocator`'s bound too), so it never overflows.
   [[nodiscard]] constexpr std::size_t max_size() const noexcept {
-    return std::numeric_limits<std::size_t>::max() / sizeof(T);
+    return static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) / sizeof(T);
   }
 };
 
