@@ -23,7 +23,7 @@ constexpr frame small{224, 224}, full{1920, 1080};
 // 3 float planes in [0, 255] (what resize produces), from a synthetic image.
 struct planes {
   std::size_t w, h;
-  std::vector<float> in, out;
+  parjit::huge_page_vector<float> in, out;
   explicit planes(frame f) : w(f.w), h(f.h), in(3 * f.w * f.h), out(3 * f.w * f.h) {
     const rgb_image img = synthetic_image(7, f.w, f.h);
     for (std::size_t i = 0; i < f.w * f.h; ++i)

@@ -1,14 +1,23 @@
 // Steady-state speed of JIT kernels K1-K6 and K11 beside their baselines, one binary so ratios come from
 // one run: parjit (serial), parjit_par (jit::par), loop (hand-written, -O3 -march=native
 // -ffp-contract=off), loop_fastmath (K3, K4: -ffast-math), naive_et (expression templates, no JIT),
-// and on all cores tbb_loop / tbb_loop_fastmath (the loops on raw oneTBB chunks).
+// and on all cores tbb_loop / tbb_loop_fastmath (the loops on raw oneTBB chunks). Arrays are
+// parjit::huge_page_vector; K1 at 1e7 also runs on std::vector (`<system>_std_vector`: 4 KiB
+// pages). stream_copy / stream_triad (`serial`, `par`): the machine's bandwidth, STREAM-style.
+// Every case sets the counter `bytes`: the bytes one call must move (inputs + output).
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <parjit/jit.hpp>
+#include <parjit/parallel/huge_page.hpp>
 
 #include "jit_kernels.hpp"
 
@@ -17,10 +26,15 @@ using namespace parjit_bench;
 
 namespace {
 
+template <class T>
+using std_vector = std::vector<T>;
+using parjit::huge_page_vector;
+
 // Seeded random uniform data (bench/README.md): a, b in [-1, 1); r, g, b uint8 in [0, 255].
+template <template <class> class Vec>
 struct data {
-  std::vector<float> a, b, out;
-  std::vector<std::uint8_t> r, g, bl;
+  Vec<float> a, b, out;
+  Vec<std::uint8_t> r, g, bl;
   explicit data(std::size_t n) : a(n), b(n), out(n), r(n), g(n), bl(n) {
     std::mt19937_64 rng(42);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -33,12 +47,13 @@ struct data {
   }
 };
 
-const data& data_for(std::size_t n) {
-  static std::vector<std::unique_ptr<data>> cache;
+template <template <class> class Vec>
+data<Vec>& data_for(std::size_t n) {
+  static std::vector<std::unique_ptr<data<Vec>>> cache;
   for (auto& d : cache) {
     if (d->a.size() == n) return *d;
   }
-  cache.push_back(std::make_unique<data>(n));
+  cache.push_back(std::make_unique<data<Vec>>(n));
   return *cache.back();
 }
 
@@ -52,10 +67,10 @@ const auto jk5 = jit::vectorize(k5);
 const auto jk6 = jit::vectorize(k6);
 const auto jk11 = jit::vectorize(k11);
 
-template <int K, sys S>
+template <int K, sys S, template <class> class Vec = huge_page_vector>
 void bench(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  auto& d = const_cast<data&>(data_for(n));
+  auto& d = data_for<Vec>(n);
   float* out = d.out.data();
   const float* a = d.a.data();
   const float* b = d.b.data();
@@ -119,7 +134,49 @@ void bench(benchmark::State& state) {
   const std::size_t out_bytes = K == 4 ? 0 : 4 * n;
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * (in_bytes + out_bytes)));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+  state.counters["bytes"] = static_cast<double>(in_bytes + out_bytes);
 }
+
+// STREAM (McCalpin) on huge-page float arrays with non-temporal stores: copy moves 8 bytes per
+// element (read a, write out), triad 12 (read b and c, write out), nothing read for ownership.
+enum class stream { copy, triad };
+
+template <stream Op, bool Par>
+void bench_stream(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  auto& d = data_for<huge_page_vector>(n);  // the kernels' arrays
+  float* out = d.out.data();
+  const float* a = d.a.data();
+  const float* b = d.b.data();
+  auto run = [&] {
+    if constexpr (Op == stream::copy) {
+      Par ? par_stream_copy(out, a, n) : stream_copy(out, a, n);
+    } else {
+      Par ? par_stream_triad(out, a, b, 3.0f, n) : stream_triad(out, a, b, 3.0f, n);
+    }
+  };
+  run();
+  for (auto _ : state) {
+    run();
+    benchmark::ClobberMemory();
+  }
+  const std::size_t i = n / 2;
+  const float want = Op == stream::copy ? a[i] : a[i] + 3.0f * b[i];
+  if (std::abs(out[i] - want) > 1e-6f) state.SkipWithError("stream: wrong result");
+  const std::size_t bytes = (Op == stream::copy ? 2 : 3) * sizeof(float) * n;
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+
+// The transparent-huge-page mode in the output's context (`[madvise]`: huge_page_vector gets
+// huge pages, std::vector does not; `[never]`: neither does).
+const bool thp_context = [] {
+  std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string mode(std::istreambuf_iterator<char>(f), {});
+  while (!mode.empty() && mode.back() == '\n') mode.pop_back();
+  benchmark::AddCustomContext("transparent_hugepage", mode.empty() ? "unknown" : mode);
+  return true;
+}();
 
 void sizes(benchmark::internal::Benchmark* b) {
   b->Arg(1000)->Arg(100000)->Arg(10000000)->UseRealTime();
@@ -142,6 +199,24 @@ BENCHMARK(bench<4, sys::loop_fastmath>)->Name("K4_dot/loop_fastmath")->Apply(siz
 BENCHMARK(bench<4, sys::tbb_loop_fastmath>)->Name("K4_dot/tbb_loop_fastmath")->Apply(sizes);
 PARJIT_JIT_BENCH(5, K5_select)
 PARJIT_JIT_BENCH(6, K6_grey)
+// K1 at 1e7 on std::vector (4 KiB pages, no advice): what huge pages are worth, in one run.
+BENCHMARK(bench<1, sys::parjit, std_vector>)->Name("K1_hypot/parjit_std_vector")
+    ->Arg(10000000)->UseRealTime();
+BENCHMARK(bench<1, sys::parjit_par, std_vector>)->Name("K1_hypot/parjit_par_std_vector")
+    ->Arg(10000000)->UseRealTime();
+BENCHMARK(bench<1, sys::loop, std_vector>)->Name("K1_hypot/loop_std_vector")
+    ->Arg(10000000)->UseRealTime();
+BENCHMARK(bench<1, sys::tbb_loop, std_vector>)->Name("K1_hypot/tbb_loop_std_vector")
+    ->Arg(10000000)->UseRealTime();
+// The bandwidth limit at the kernels' largest n (bench/compare/report.py divides by it).
+BENCHMARK(bench_stream<stream::copy, false>)->Name("stream_copy/serial")
+    ->Arg(10000000)->UseRealTime();
+BENCHMARK(bench_stream<stream::copy, true>)->Name("stream_copy/par")
+    ->Arg(10000000)->UseRealTime();
+BENCHMARK(bench_stream<stream::triad, false>)->Name("stream_triad/serial")
+    ->Arg(10000000)->UseRealTime();
+BENCHMARK(bench_stream<stream::triad, true>)->Name("stream_triad/par")
+    ->Arg(10000000)->UseRealTime();
 // K11: no naive_et twin (the tree-walking baseline covers K1-K6).
 BENCHMARK(bench<11, sys::parjit>)->Name("K11_logpolar/parjit")->Apply(sizes);
 BENCHMARK(bench<11, sys::parjit_par>)->Name("K11_logpolar/parjit_par")->Apply(sizes);

@@ -1,5 +1,5 @@
 // The benchmark kernels K1-K6 and K11 (bench/README.md) as hand-written loops and naive
-// expression-template loops (compiled in their own TUs), and their parjit lambdas.
+// expression-template loops (compiled in their own TUs), their parjit lambdas, and STREAM.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +33,14 @@ void tbb_loop_k6(float* out, const std::uint8_t* r, const std::uint8_t* g, const
 // K11 (the numpy vocabulary: log1p, hypot, atan2): scalar libm, and -ffast-math with libmvec.
 void loop_k11(float* out, const float* a, const float* b, std::size_t n);
 void loop_fastmath_k11(float* out, const float* a, const float* b, std::size_t n);
+
+// The machine's practical bandwidth (jit_kernels_stream.cpp): STREAM's copy (out = a) and triad
+// (out = b + s * c) with non-temporal stores; `par_`: in chunks on parjit::default_executor(),
+// the executor jit::par runs on.
+void stream_copy(float* out, const float* a, std::size_t n);
+void stream_triad(float* out, const float* b, const float* c, float s, std::size_t n);
+void par_stream_copy(float* out, const float* a, std::size_t n);
+void par_stream_triad(float* out, const float* b, const float* c, float s, std::size_t n);
 
 // The same expressions as parjit expression templates, evaluated element by element by a
 // recursive tree walk that the C++ compiler inlines (no JIT): jit_kernels_loops.cpp.

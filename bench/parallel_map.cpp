@@ -60,9 +60,10 @@ parjit::parallel_options options() {
 
 unsigned threads() { return static_cast<unsigned>(std::max(1, tbb::info::default_concurrency())); }
 
-// Seeded random uniform input in [0.1, 0.9) (the logistic map stays in (0, 1)); one per size.
-const std::vector<double>& input(std::size_t n) {
-  static std::map<std::size_t, std::vector<double>> cache;
+// Seeded random uniform input in [0.1, 0.9) (the logistic map stays in (0, 1)); one per size,
+// in huge-page memory like every benchmark array (outputs are std::vector: parallel_map's type).
+const parjit::huge_page_vector<double>& input(std::size_t n) {
+  static std::map<std::size_t, parjit::huge_page_vector<double>> cache;
   auto [it, fresh] = cache.try_emplace(n);
   if (fresh) {
     std::mt19937_64 rng(42);

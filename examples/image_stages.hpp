@@ -5,6 +5,7 @@
 #pragma once
 
 #include <parjit/jit.hpp>
+#include <parjit/parallel/huge_page.hpp>
 
 #include <algorithm>
 #include <array>
@@ -46,16 +47,17 @@ namespace image_demo {
 namespace fs = std::filesystem;
 namespace jit = parjit::jit;
 
-/// A decoded image: interleaved 8-bit RGB, rows packed.
+/// A decoded image: interleaved 8-bit RGB, rows packed. Pixel buffers are huge_page_vectors: a
+/// 1080p frame is 6 MB, and every stage streams through it.
 struct rgb_image {
   std::size_t width = 0, height = 0;
-  std::vector<std::uint8_t> pixels;  // width * height * 3
+  parjit::huge_page_vector<std::uint8_t> pixels;  // width * height * 3
 };
 
 /// Planar float image: `channels` planes of size x size, C-order (C, H, W).
 struct tensor {
   std::size_t channels = 0, size = 0;
-  std::vector<float> data;
+  parjit::huge_page_vector<float> data;
   float* plane(std::size_t c) { return data.data() + c * size * size; }
   const float* plane(std::size_t c) const { return data.data() + c * size * size; }
 };
@@ -220,7 +222,8 @@ inline std::vector<area_tap> area_weights(std::size_t src, std::size_t dst) {
 /// [0, 255]. Separable: a horizontal pass per row, then a vertical pass.
 inline tensor resize_area(const rgb_image& img, std::size_t size) {
   const auto hx = area_weights(img.width, size), vy = area_weights(img.height, size);
-  std::vector<float> tmp(img.height * size * 3);  // rows of the source, resized columns, RGB
+  // rows of the source, resized columns, RGB
+  parjit::huge_page_vector<float> tmp(img.height * size * 3);
   for (std::size_t y = 0; y < img.height; ++y) {
     const std::uint8_t* src = img.pixels.data() + y * img.width * 3;
     float* dst = tmp.data() + y * size * 3;
@@ -238,7 +241,7 @@ inline tensor resize_area(const rgb_image& img, std::size_t size) {
       dst[3 * x + 2] = b;
     }
   }
-  tensor out{3, size, std::vector<float>(3 * size * size, 0.0f)};
+  tensor out{3, size, parjit::huge_page_vector<float>(3 * size * size, 0.0f)};
   std::vector<float> row(size * 3);
   for (std::size_t y = 0; y < size; ++y) {
     std::fill(row.begin(), row.end(), 0.0f);
@@ -266,13 +269,13 @@ struct colour_options {
 inline tensor colour_plain(const tensor& in, const colour_options& o) {
   const std::size_t n = in.size * in.size;
   if (o.grey) {
-    tensor out{1, in.size, std::vector<float>(n)};
+    tensor out{1, in.size, parjit::huge_page_vector<float>(n)};
     const float *r = in.plane(0), *g = in.plane(1), *b = in.plane(2);
     for (std::size_t i = 0; i < n; ++i)
       out.data[i] = ((0.299f * r[i] + 0.587f * g[i] + 0.114f * b[i]) / 255.0f - o.mean[0]) / o.std[0];
     return out;
   }
-  tensor out{3, in.size, std::vector<float>(3 * n)};
+  tensor out{3, in.size, parjit::huge_page_vector<float>(3 * n)};
   for (std::size_t c = 0; c < 3; ++c) {
     const float* s = in.plane(c);
     float* d = out.plane(c);
@@ -299,12 +302,12 @@ struct colour_kernels {
 inline tensor colour_jit(const tensor& in, const colour_options& o) {
   const std::size_t n = in.size * in.size;
   if (o.grey) {
-    tensor out{1, in.size, std::vector<float>(n)};
+    tensor out{1, in.size, parjit::huge_page_vector<float>(n)};
     colour_kernels::grey()(out.data.data(), n, in.plane(0), n, in.plane(1), n, in.plane(2), n,
                            o.mean[0], o.std[0]);
     return out;
   }
-  tensor out{3, in.size, std::vector<float>(3 * n)};
+  tensor out{3, in.size, parjit::huge_page_vector<float>(3 * n)};
   for (std::size_t c = 0; c < 3; ++c)
     colour_kernels::normalise()(out.plane(c), n, in.plane(c), n, o.mean[c], o.std[c]);
   return out;
@@ -343,7 +346,7 @@ void stencil_plain(const tensor& in, tensor& out, Body body) {
 
 inline tensor filter_plain(tensor in, filter f) {
   if (f == filter::none) return in;
-  tensor out{in.channels, in.size, std::vector<float>(in.data.size())};
+  tensor out{in.channels, in.size, parjit::huge_page_vector<float>(in.data.size())};
   if (f == filter::blur) stencil_plain(in, out, blur_body);
   else stencil_plain(in, out, sharpen_body);
   return out;
@@ -353,7 +356,7 @@ inline tensor filter_jit(tensor in, filter f) {
   if (f == filter::none) return in;
   static const auto blur = jit::stencil(blur_body, jit::border::clamp);
   static const auto sharpen = jit::stencil(sharpen_body, jit::border::clamp);
-  tensor out{in.channels, in.size, std::vector<float>(in.data.size())};
+  tensor out{in.channels, in.size, parjit::huge_page_vector<float>(in.data.size())};
   for (std::size_t c = 0; c < in.channels; ++c) {
     jit::view2d<float> o{out.plane(c), in.size, in.size, in.size};
     jit::view2d<const float> i{in.plane(c), in.size, in.size, in.size};
@@ -408,7 +411,7 @@ inline bool write_png_preview(const fs::path& path, const tensor& t) {
 
 /// A deterministic photo-like RGB image (smooth gradients, soft blobs, stripes, noise).
 inline rgb_image synthetic_image(std::size_t index, std::size_t w, std::size_t h) {
-  rgb_image img{w, h, std::vector<std::uint8_t>(w * h * 3)};
+  rgb_image img{w, h, parjit::huge_page_vector<std::uint8_t>(w * h * 3)};
   std::uint64_t state = 0x9E3779B97F4A7C15ull * (index + 1);
   auto rnd = [&] {
     state = state * 6364136223846793005ull + 1442695040888963407ull;

@@ -35,6 +35,10 @@ BOTH_COLUMNS = {"K4_dot": ["numpy", "numexpr"]}
 KERNEL_SYSTEMS = ["parjit"] + ONE_THREAD_PEERS + ["parjit_par"] + ALL_CORES_PEERS
 PY_KERNEL_SYSTEMS = ["numpy", "numexpr", "numba_njit", "numba_parallel", "numba_vectorize"]
 FASTMATH_KERNELS = ["K3_expsin", "K4_dot"]
+# The bandwidth table: memory-bound kernels at n = 1e7 against the in-binary STREAM limit.
+BANDWIDTH_KERNELS = ["K1_hypot", "K2_poly", "K5_select", "K6_grey"]
+BANDWIDTH_N = 10_000_000
+STREAM_CASES = ["stream_copy", "stream_triad"]
 MAP_CASES = ["map_cheap", "map_medium", "map_expensive"]
 MAP_SYSTEMS = ["parjit_parallel_map", "tbb_parallel_for", "std_par", "openmp", "sequential",
                "py_sequential", "py_thread_map", "py_process_map", "py_thread_submit",
@@ -166,7 +170,7 @@ def load(d):
             st.binaries[b] = "missing"
             continue
         st.context[b] = doc.get("context", {})
-        runs = defaultdict(list)
+        runs, moved = defaultdict(list), {}
         for bm in doc.get("benchmarks", []):
             if bm.get("run_type") == "aggregate":
                 continue
@@ -175,10 +179,12 @@ def load(d):
                 st.errors.append(f"{b}: {name}: {bm.get('error_message')}")
                 continue
             runs[name].append(bm["real_time"] * UNIT.get(bm.get("time_unit", "ns"), 1e-9))
+            if "bytes" in bm:  # counter: bytes one call must move (jit_kernels)
+                moved[name] = bm["bytes"]
         st.binaries[b] = "ok" if runs else "no results"
         for name, times in runs.items():
             case, system, n = parse_name(name)
-            st.add(case, system, n, times, b)
+            st.add(case, system, n, times, b, **({"bytes": moved[name]} if name in moved else {}))
     path = os.path.join(d, "proc_jit_first_call.json")
     doc = load_json(path) if os.path.exists(path) else None
     st.binaries["jit_first_call"] = "ok" if doc else "missing"
@@ -391,6 +397,63 @@ def kernel_section(st, blas):
             "every peer parjit is slower than (rule below).", "", table(header, rows), "",
             "### numpy's BLAS (K4 peer)", "", blas]
     return "\n".join(text), losses
+
+
+def gbps(rec):
+    """Bytes a call must move (the `bytes` counter) ÷ the median time, in GB/s (1e9 B/s)."""
+    return rec["bytes"] / rec["median"] / 1e9 if rec and rec.get("bytes") else None
+
+
+def bandwidth_section(st):
+    """K1, K2, K5, K6 at 1e7: achieved GB/s ÷ the faster of STREAM copy and triad in the same
+    binary (`serial` for `parjit`, `par` for `parjit_par`); K1 on std::vector as well."""
+    n = BANDWIDTH_N
+    limits = {}
+    for col in ("serial", "par"):
+        got = [(gbps(st.get(c, col, n)), c) for c in STREAM_CASES]
+        got = [g for g in got if g[0]]
+        limits[col] = max(got) if got else None
+
+    def cells(rec, col):
+        g, lim = gbps(rec), limits[col]
+        return [f"{g:.1f} GB/s" if g else "missing", f"{g / lim[0]:.0%}" if g and lim else "—"]
+
+    def limit_cells(col):
+        lim = limits[col]
+        return [f"{lim[0]:.1f} GB/s (`{lim[1]}`)", "100%"] if lim else ["missing", "—"]
+
+    rows = [["limit: the faster STREAM case", "—"] + limit_cells("serial") + limit_cells("par")]
+    for label, k, suffix in [(k, k, "") for k in BANDWIDTH_KERNELS] + [
+            ("K1_hypot on `std::vector`", "K1_hypot", "_std_vector")]:
+        one, par = st.get(k, "parjit" + suffix, n), st.get(k, "parjit_par" + suffix, n)
+        per = next((r["bytes"] / n for r in (one, par) if r and r.get("bytes")), None)
+        rows.append([label, f"{per:g}" if per else "—"] + cells(one, "serial") + cells(par, "par"))
+    ctx = st.context.get("jit_kernels", {})
+    llc = max((c for c in ctx.get("caches", []) if c.get("type") != "Instruction"),
+              key=lambda c: c.get("level", 0), default=None)
+    triad_mb = 3 * 4 * n / 1e6
+    llc_text = ""
+    if llc:
+        llc_mb = llc["size"] / 1e6
+        llc_text = (f" The last-level cache here is {llc_mb:.0f} MB (level {llc['level']}); the "
+                    f"triad's {triad_mb:.0f} MB "
+                    + ("exceed it, so the limit is memory's." if triad_mb > llc_mb else
+                       "fit in it, so the limit is partly the cache's, not only memory's."))
+    thp = ctx.get("transparent_hugepage")
+    text = [f"## Bandwidth at n = {fmt_n(n)}: achieved ÷ the in-binary STREAM limit", "",
+            "Achieved = the bytes a call must move (inputs + output per element: K1, K5 "
+            "4 + 4 + 4; K2 4 + 4; K6 1 + 1 + 1 + 4) ÷ its median time, in GB/s (10⁹ bytes per "
+            "second). The limit is the faster "
+            "of STREAM copy and triad run by `jit_kernels` itself on the same n of floats in "
+            "huge-page arrays with non-temporal stores (nothing read for ownership): `serial` "
+            "for `parjit`, `par` (the executor `jit::par` uses) for `parjit_par`. 100% means "
+            "the kernel moves its bytes as fast as the machine can; a kernel with ordinary "
+            "stores also reads each output line before writing it, so it tops out near "
+            "(inputs + output) ÷ (inputs + 2 × output) of the limit (75% for K1)."
+            + llc_text + (f" Transparent huge pages: `{thp}`." if thp else ""), "",
+            table(["kernel", "bytes/element", "`parjit`", "÷ 1-thread limit", "`parjit_par`",
+                   "÷ all-cores limit"], rows)]
+    return "\n".join(text)
 
 
 def first_call_section(st):
@@ -732,6 +795,7 @@ def build_report(d, make_plots=True):
     msec, machine = machine_section(d)
     blas = blas_text(machine, st.context.get("py_kernels.json", {}))
     ksec, klosses = kernel_section(st, blas)
+    bsec = bandwidth_section(st)
     fsec, flosses = first_call_section(st)
     msec2, mlosses = map_section(st)
     ssec, sd, slosses = scaling_section(st)
@@ -767,7 +831,7 @@ def build_report(d, make_plots=True):
              "- **Every peer, every loss.** Each row lists every peer parjit is slower than, not "
              "only the fastest one; all of them are collected under *Where parjit loses*.",
              f"- **Within noise, defined.** {NOISE_RULE}", "",
-             ksec, "", fsec, "", msec2, "", ssec, "", usec, "",
+             ksec, "", bsec, "", fsec, "", msec2, "", ssec, "", usec, "",
              f"## Where parjit loses (median > {TOLERANCE:.0%} slower than a peer)", ""]
     order = {"loses": 0, "noise": 1, "unresolved": 2}
     parts += [f"- {l.line()}" for l in sorted(losses, key=lambda l: order[l.kind])] or [
@@ -823,10 +887,11 @@ def write_fixture(d):
 
     gb = defaultdict(list)   # binary -> benchmarks
 
-    def gbadd(binary, name, times):
+    def gbadd(binary, name, times, moved=None):
         for t in times:
             gb[binary].append({"name": name + "/real_time", "run_name": name + "/real_time",
-                               "run_type": "iteration", "real_time": t * 1e9, "time_unit": "ns"})
+                               "run_type": "iteration", "real_time": t * 1e9, "time_unit": "ns",
+                               **({"bytes": moved} if moved else {})})
     py_k, py_e = [], []
 
     def pyadd(out, case, system, n, times):
@@ -855,7 +920,16 @@ def write_fixture(d):
     # K2 at 1e3 from a one-repetition run: slower, spread unknown.
     gbadd("jit_kernels", "K2_poly/parjit/1000", [115 * ns])
     gbadd("jit_kernels", "K2_poly/loop/1000", [100 * ns])
-    # First calls: warm process, fresh processes, numba's fresh process.
+    # Bandwidth at 1e7 (bytes per call: STREAM copy 8 n, triad and K1 12 n): serial limit the
+    # triad's 10 GB/s, all-cores limit the copy's 16 GB/s; K2 from a run without the counter.
+    for case, col, t in (("stream_copy", "serial", 10), ("stream_copy", "par", 5),
+                         ("stream_triad", "serial", 12), ("stream_triad", "par", 8)):
+        gbadd("jit_kernels", f"{case}/{col}/10000000", reps(t * ms),
+              (8 if case == "stream_copy" else 12) * 10_000_000)
+    for s, t in {"parjit": 15, "parjit_par": 10, "parjit_std_vector": 20,
+                 "parjit_par_std_vector": 12}.items():
+        gbadd("jit_kernels", f"K1_hypot/{s}/10000000", reps(t * ms), 12 * 10_000_000)
+    gbadd("jit_kernels", "K2_poly/parjit/10000000", reps(9 * ms))
     gbadd("jit_compile", "first_call/K1_hypot/parjit", reps(7.25 * ms))
     gbadd("jit_compile", "first_call/K4_dot/parjit", reps(14 * ms))
     fresh = [{"case": "K1_hypot", "system": "parjit", "n": 1000,
@@ -975,6 +1049,23 @@ def selftest():
           k2["1 thread: loses to"] == "`loop` 1.15× *slower, spread unknown*")
     check("no loss where parjit is faster (K3 1e7 against numpy never listed)",
           "`numpy`" not in one_lost + all_lost)
+
+    print("report selftest: bandwidth against the STREAM limit")
+    bh = "| kernel | bytes/element |"
+    lim = table_row(text, bh, "| limit")
+    check(f"the limits are the faster STREAM case per column: {lim!r}",
+          lim["`parjit`"] == "10.0 GB/s (`stream_triad`)"
+          and lim["`parjit_par`"] == "16.0 GB/s (`stream_copy`)")
+    bk1 = table_row(text, bh, "| K1_hypot |")
+    check(f"K1 1e7: 12 bytes/element, 8 GB/s = 80% serial, 12 GB/s = 75% all cores: {bk1!r}",
+          bk1["bytes/element"] == "12" and bk1["`parjit`"] == "8.0 GB/s"
+          and bk1["÷ 1-thread limit"] == "80%" and bk1["÷ all-cores limit"] == "75%")
+    bsv = table_row(text, bh, "| K1_hypot on `std::vector`")
+    check(f"K1 on std::vector beside it: {bsv!r}",
+          bsv["÷ 1-thread limit"] == "60%" and bsv["`parjit_par`"] == "10.0 GB/s")
+    bk2 = table_row(text, bh, "| K2_poly |")
+    check(f"no `bytes` counter: missing, no ratio: {bk2!r}",
+          bk2["`parjit`"] == "missing" and bk2["÷ 1-thread limit"] == "—")
 
     print("report selftest: map, scaling, futures, first call")
     mc = table_row(text, "| case | n |", "| map_cheap | 1e3 |")

@@ -1,4 +1,5 @@
-// parjit's parallel layer in one include: executors, futures, waiting, parallel algorithms.
+// parjit's parallel layer in one include: executors, futures, waiting, parallel algorithms,
+// huge-page arrays.
 // Needs oneTBB only (never LLVM): link parjit::parallel.
 #pragma once
 
@@ -6,4 +7,5 @@
 #include "parallel/errors.hpp"
 #include "parallel/executor.hpp"
 #include "parallel/future.hpp"
+#include "parallel/huge_page.hpp"
 #include "parallel/wait.hpp"

@@ -35,7 +35,7 @@ fs::path temp_dir(const std::string& name) {
 }
 
 rgb_image checker(std::size_t w, std::size_t h) {
-  rgb_image img{w, h, std::vector<std::uint8_t>(w * h * 3)};
+  rgb_image img{w, h, parjit::huge_page_vector<std::uint8_t>(w * h * 3)};
   for (std::size_t y = 0; y < h; ++y)
     for (std::size_t x = 0; x < w; ++x)
       for (std::size_t c = 0; c < 3; ++c)
@@ -154,7 +154,7 @@ TEST_CASE("pipeline: JIT colour and filter stages equal the plain loops bit for 
 
 TEST_CASE("pipeline: .npy output has NumPy's header and the data", "[image]") {
   const auto dir = temp_dir("npy");
-  tensor t{3, 4, std::vector<float>(48)};
+  tensor t{3, 4, parjit::huge_page_vector<float>(48)};
   for (std::size_t i = 0; i < 48; ++i) t.data[i] = static_cast<float>(i) * 0.5f;
   REQUIRE(write_npy(dir / "t.npy", t));
   std::ifstream f(dir / "t.npy", std::ios::binary);

@@ -2,8 +2,11 @@
 // and sizes; call forms, runtime scalars, in place, size and overlap errors, par == serial.
 #include "jit_support.hpp"
 
+#include <parjit/parallel/huge_page.hpp>
+
 #include <array>
 #include <climits>
+#include <numeric>
 #include <span>
 
 using namespace parjit::jit_test;
@@ -222,6 +225,33 @@ TEST_CASE("vectorize: inputs may be any contiguous range or pointer + size", "[j
   CHECK(o == std::vector<float>{2, 3, 4, 5, 6});
   twice(o.data(), o.size(), a.data(), a.size(), &b[0], 5);
   CHECK(o == std::vector<float>{11, 22, 33, 44, 55});
+}
+
+TEST_CASE("vectorize: huge_page_vector is a contiguous range in and out", "[jit]") {
+  static_assert(jit::detail::element_range<parjit::huge_page_vector<float>&>);
+  static_assert(jit::detail::element_range<const parjit::huge_page_vector<std::uint8_t>&>);
+  auto k1 = jit::vectorize([](auto a, auto b) { return jit::sqrt(a * a + b * b); });
+  // 1000 elements: the small (64-byte aligned) path; 2^20 + 3 floats: the 2 MiB-aligned path.
+  for (const std::size_t n : {std::size_t{1000}, (std::size_t{1} << 20) + 3}) {
+    std::mt19937_64 rng(n);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    parjit::huge_page_vector<float> a(n), b(n), out(n), par_out(n);
+    std::vector<float> plain_b(n), expected(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      a[i] = u(rng);
+      b[i] = plain_b[i] = u(rng);
+      expected[i] = std::sqrt(a[i] * a[i] + b[i] * b[i]);
+    }
+    k1(out, a, b);
+    k1(jit::par, par_out, a, plain_b);  // mixed with a std::vector input
+    CHECK(std::equal(out.begin(), out.end(), expected.begin()));
+    CHECK(std::equal(par_out.begin(), par_out.end(), expected.begin()));
+    const std::vector<float> allocated = k1(a, b);  // the allocating form reads it too
+    CHECK(std::equal(allocated.begin(), allocated.end(), expected.begin()));
+    auto dot = jit::reduce(jit::sum, [](auto x, auto y) { return x * y; });
+    const double squares = std::inner_product(a.begin(), a.end(), a.begin(), 0.0);
+    CHECK(dot(a, a) == Approx(squares).epsilon(1e-4));
+  }
 }
 
 TEST_CASE("vectorize: in place, size mismatch and overlap", "[jit]") {
