@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstddef>
 #include <exception>
-#include <functional>
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -18,8 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "detail/functional.hpp"
 #include "detail/state.hpp"
-#include "detail/tbb.hpp"
 #include "executor.hpp"
 
 namespace parjit {
@@ -247,10 +246,10 @@ void map_indexed(E& ex, F& fn, In& in, const parallel_options& opts, Store&& sto
   } else {
     for_each_index(ex, in.size(), opts, [&](std::size_t i) {
       if constexpr (std::is_void_v<std::invoke_result_t<F&, decltype(in[i])>>) {
-        std::invoke(fn, in[i]);
+        detail::invoke(fn, in[i]);
         store(i);
       } else {
-        store(i, std::invoke(fn, in[i]));
+        store(i, detail::invoke(fn, in[i]));
       }
     });
   }
@@ -349,7 +348,7 @@ T map_reduce(E& ex, R&& items, F fn, Reduce reduce, T init, const parallel_optio
   if constexpr (detail::ships_chunks<E, F, detail::indexed_items<R>>) {
     T total = std::move(init);
     detail::for_each_shipped(ex, fn, in, n, opts, [&](std::size_t, auto&& v) {
-      total = static_cast<T>(std::invoke(reduce, std::move(total), std::move(v)));
+      total = static_cast<T>(detail::invoke(reduce, std::move(total), std::move(v)));
     });
     return total;
   } else {
@@ -361,14 +360,14 @@ T map_reduce(E& ex, R&& items, F fn, Reduce reduce, T init, const parallel_optio
     detail::progress_counter progress(opts, n);
     detail::for_each_index(ex, chunks, parallel_options{}, [&](std::size_t c) {
       const std::size_t b = c * chunk, e = std::min(n, b + chunk);
-      T acc = static_cast<T>(std::invoke(fn, in[b]));
+      T acc = static_cast<T>(detail::invoke(fn, in[b]));
       for (std::size_t i = b + 1; i < e; ++i)
-        acc = static_cast<T>(std::invoke(reduce, std::move(acc), std::invoke(fn, in[i])));
+        acc = static_cast<T>(detail::invoke(reduce, std::move(acc), detail::invoke(fn, in[i])));
       partial[c].emplace(std::move(acc));
       progress.add(e - b);
     });
     T total = std::move(init);
-    for (auto& p : partial) total = std::invoke(reduce, std::move(total), std::move(*p));
+    for (auto& p : partial) total = detail::invoke(reduce, std::move(total), std::move(*p));
     return total;
   }
 }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <concepts>
 #include <cstddef>
@@ -21,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "detail/chrono.hpp"
+#include "detail/functional.hpp"
 #include "detail/lazy_range.hpp"
 #include "detail/state.hpp"
 #include "detail/tbb.hpp"
@@ -128,16 +129,28 @@ class arena_core final : public executor_core {
     // a thread pool), so each TBB task runs the oldest queued parjit task, not "its own".
     // The lambda keeps the core alive until the task is accounted for; the arena itself belongs to
     // the executor, which waits for every task before it destroys the arena.
-    fifo_.push(std::move(task));
+    // A mutex-guarded deque, not tbb::concurrent_queue: submit already takes the core's mutex,
+    // and concurrent_queue.h would be the heaviest TBB header parjit.hpp includes.
+    {
+      std::lock_guard lk(fifo_m_);
+      fifo_.push_back(std::move(task));
+    }
     arena_.enqueue([core = std::static_pointer_cast<arena_core>(shared_from_this())] {
       std::shared_ptr<state_base> next;
-      if (core->fifo_.try_pop(next)) core->execute(*next);
+      {
+        std::lock_guard lk(core->fifo_m_);
+        if (core->fifo_.empty()) return;
+        next = std::move(core->fifo_.front());
+        core->fifo_.pop_front();
+      }
+      core->execute(*next);
     });
   }
 
  private:
   tbb::task_arena& arena_;
-  tbb::concurrent_queue<std::shared_ptr<state_base>> fifo_;
+  std::mutex fifo_m_;
+  std::deque<std::shared_ptr<state_base>> fifo_;
 };
 
 class thread_core final : public executor_core {
@@ -380,10 +393,10 @@ class map_source {
     if (next_ == std::ranges::end(items_)) return false;
     if constexpr (by_pointer) {
       auto* item = std::addressof(*next_);
-      push([fn = &fn_, item]() -> result_type { return std::invoke(*fn, *item); });
+      push([fn = &fn_, item]() -> result_type { return detail::invoke(*fn, *item); });
     } else {
       push([fn = &fn_, item = stored_item(*next_)]() mutable -> result_type {
-        return std::invoke(*fn, std::move(item));
+        return detail::invoke(*fn, std::move(item));
       });
     }
     ++next_;

@@ -1,7 +1,6 @@
 // parjit::future<T>: a copyable handle to a task's result, like concurrent.futures.Future.
 #pragma once
 
-#include <chrono>
 #include <exception>
 #include <future>
 #include <memory>
@@ -10,6 +9,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/chrono.hpp"
+#include "detail/functional.hpp"
 #include "detail/state.hpp"
 #include "errors.hpp"
 
@@ -135,9 +136,9 @@ class future {
     auto body = [parent, fn = std::move(fn)]() mutable -> decltype(auto) {
       parent->rethrow_if_failed();
       if constexpr (std::is_void_v<T>) {
-        return std::invoke(fn);
+        return detail::invoke(fn);
       } else {
-        return std::invoke(fn, std::as_const(parent->value()));
+        return detail::invoke(fn, std::as_const(parent->value()));
       }
     };
     using R = std::remove_cvref_t<std::invoke_result_t<decltype(body)&&>>;

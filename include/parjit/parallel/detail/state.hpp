@@ -2,12 +2,10 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,6 +18,8 @@
 #include <vector>
 
 #include "../errors.hpp"
+#include "chrono.hpp"
+#include "functional.hpp"
 
 namespace parjit::detail {
 
@@ -404,10 +404,10 @@ class task_state final : public state<R> {
     std::apply(
         [&](auto&... a) {
           if constexpr (std::is_void_v<R>) {
-            std::invoke(std::move(*fn_), std::forward<Pre>(pre)..., std::move(a)...);
+            detail::invoke(std::move(*fn_), std::forward<Pre>(pre)..., std::move(a)...);
           } else {
             this->value_.emplace(
-                std::invoke(std::move(*fn_), std::forward<Pre>(pre)..., std::move(a)...));
+                detail::invoke(std::move(*fn_), std::forward<Pre>(pre)..., std::move(a)...));
           }
         },
         *args_);
