@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   std::printf("process = spawn + start + 5 kernels + first calls (n = 1000), median of %d\n", reps);
   std::printf("%-42s %10.1f ms\n", "parjit, no cache (PARJIT_CACHE=0)", median(cold));
   std::printf("%-42s %10.1f ms\n", "parjit, warm on-disk cache", median(warm));
-  std::printf("per kernel in the last cold process (trace + O3 + codegen ms):\n%s", cold_kernels.c_str());
+  std::printf("per kernel in the last cold process (trace + optimise + codegen ms):\n%s", cold_kernels.c_str());
   std::printf("per kernel in the last warm process (trace + load ms):\n%s", warm_kernels.c_str());
 
   const std::string py = "/usr/bin/python3";

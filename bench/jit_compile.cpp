@@ -1,5 +1,5 @@
 // JIT compile cost, reported apart from run time: first-call latency of each kernel (a fresh
-// kernel each iteration: trace + O3 + codegen + one call at n = 1000) and the cached-call
+// kernel each iteration: trace + optimise + codegen + one call at n = 1000) and the cached-call
 // overhead at n = 1000 (parjit vs the hand-written loop; the difference is the dispatch cost).
 #include <benchmark/benchmark.h>
 

@@ -44,6 +44,9 @@ TEST_CASE("compile: a hand-built graph runs on any index range", "[jit]") {
   const jit::compiled_kernel k = jit::compile(g, sig);
   REQUIRE(k);
   CHECK(k.compile_ms() > 0.0);
+  CHECK(k.phases().trace_ms == 0.0);  // tracing is the caller's
+  CHECK(k.phases().total_ms() > 0.0);
+  CHECK(k.phases().total_ms() <= k.compile_ms() + 1e-9);
   CHECK_THAT(k.ir(), Catch::Contains("elementwise (double[], double scalar) -> double"));
   std::vector<double> x(100), out(100, -1.0);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i);

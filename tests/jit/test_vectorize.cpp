@@ -346,3 +346,107 @@ TEST_CASE("vectorize: ir(), assembly() and fastmath", "[jit]") {
   CHECK_THAT(e.ir(), Catch::Contains("_ZGV"));  // libmvec
 #endif
 }
+
+namespace {
+// Sets jit::streaming_threshold for a scope.
+struct streaming_threshold_guard {
+  std::size_t old = jit::streaming_threshold();
+  explicit streaming_threshold_guard(std::size_t bytes) { jit::streaming_threshold(bytes); }
+  ~streaming_threshold_guard() { jit::streaming_threshold(old); }
+};
+}  // namespace
+
+TEST_CASE("vectorize: streaming stores above the threshold give the same bits", "[jit]") {
+  std::mt19937_64 rng(91);
+  // libmvec (vector and scalar paths differ in the last bit): a block split that moved an
+  // element from the vector loop to the scalar tail would show.
+  auto k = jit::vectorize([](auto x, auto y) { return jit::exp(-x * x) * jit::sin(y) + x / y; });
+  auto grey = jit::vectorize(
+      [](auto r, auto g, auto b) { return (0.299f * r + 0.587f * g + 0.114f * b) / 255.0f; });
+  for (const std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{4095}, std::size_t{4096},
+                              std::size_t{4097}, std::size_t{10007}, large_size}) {
+    CAPTURE(n);
+    auto a = random_array<float>(rng, n), b = random_array<float>(rng, n);
+    auto r = random_array<std::uint8_t>(rng, n), g = random_array<std::uint8_t>(rng, n);
+    std::vector<float> plain(n), plain_grey(n);
+    std::vector<float> buf(n + 1), buf_par(n + 1), buf_grey(n + 1);
+    {
+      streaming_threshold_guard never(SIZE_MAX);
+      k(plain, a, b);
+      grey(plain_grey, r, g, r);
+    }
+    const auto before = k.stats().streamed_calls;
+    streaming_threshold_guard always(0);
+    // out one float past a 64-byte boundary: the copy's unaligned head and tail are used too.
+    std::span<float> out(buf.data() + 1, n), out_par(buf_par.data() + 1, n);
+    k(out, a, b);
+    k(jit::par, out_par, a, b);
+    grey(std::span<float>(buf_grey.data() + 1, n), r, g, r);
+    CHECK(k.stats().streamed_calls == before + 2);
+    CHECK(std::memcmp(plain.data(), out.data(), n * sizeof(float)) == 0);
+    CHECK(std::memcmp(plain.data(), out_par.data(), n * sizeof(float)) == 0);
+    CHECK(std::memcmp(plain_grey.data(), buf_grey.data() + 1, n * sizeof(float)) == 0);
+    CHECK(buf[0] == 0.0f);  // nothing written before out
+  }
+  SECTION("double output and a runtime scalar") {
+    const std::size_t n = 20011;
+    auto x = random_array<double>(rng, n);
+    std::vector<double> plain(n), streamed(n);
+    auto axpb = jit::vectorize([](auto v, auto s) { return v * s + 1.0; });
+    {
+      streaming_threshold_guard never(SIZE_MAX);
+      axpb(plain, x, 2.5);
+    }
+    streaming_threshold_guard always(0);
+    axpb(jit::par, streamed, x, 2.5);
+    CHECK(axpb.stats().streamed_calls == 1);
+    CHECK(std::memcmp(plain.data(), streamed.data(), n * sizeof(double)) == 0);
+  }
+  SECTION("in place (out is an input) uses ordinary stores") {
+    const std::size_t n = 10007;
+    auto a = random_array<float>(rng, n), b = random_array<float>(rng, n);
+    auto expected = a;
+    {
+      streaming_threshold_guard never(SIZE_MAX);
+      k(expected, expected, b);
+    }
+    streaming_threshold_guard always(0);
+    const auto before = k.stats().streamed_calls;
+    k(a, a, b);
+    CHECK(k.stats().streamed_calls == before);
+    CHECK(std::memcmp(expected.data(), a.data(), n * sizeof(float)) == 0);
+  }
+  SECTION("below the threshold: ordinary stores") {
+    std::vector<float> a(1000, 1.0f), o(1000);
+    streaming_threshold_guard high(o.size() * sizeof(float) + 1);
+    const auto before = k.stats().streamed_calls;
+    k(o, a, a);
+    CHECK(k.stats().streamed_calls == before);
+    streaming_threshold_guard exact(o.size() * sizeof(float));
+    k(o, a, a);
+    CHECK(k.stats().streamed_calls == before + 1);
+  }
+}
+
+TEST_CASE("vectorize: stats split the first call into its phases", "[jit]") {
+  auto k = jit::vectorize([](auto a, auto b) { return jit::sqrt(a * a + b * b); },
+                          jit::options{.cache = false});
+  std::vector<float> a(100, 3.0f), b(100, 4.0f), o(100);
+  k(o, a, b);
+  CHECK(o[0] == 5.0f);
+  const jit::stats st = k.stats();
+  const jit::compile_phases& p = st.phases;
+  CHECK(p.trace_ms > 0.0);
+  CHECK(p.lowering_ms > 0.0);
+  CHECK(p.optimise_ms > 0.0);
+  CHECK(p.codegen_ms > 0.0);
+  CHECK(p.link_ms > 0.0);
+  CHECK(p.cache_ms == 0.0);  // the cache is off
+  CHECK(p.session_ms >= 0.0);
+  CHECK(p.total_ms() <= st.compile_ms + 1e-9);
+  CHECK(p.total_ms() > 0.5 * st.compile_ms);  // the phases are where the time goes
+  std::vector<double> d(10, 1.0), od(10);
+  k(od, d, d);  // a second specialisation: the phases add up
+  CHECK(k.stats().phases.codegen_ms > p.codegen_ms);
+  CHECK(k.stats().phases.total_ms() <= k.stats().compile_ms + 1e-9);
+}

@@ -2,6 +2,7 @@
 // native loop. jit::vectorize and jit::reduce are built on it; tests and tools can use it directly.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -64,6 +65,7 @@ struct compile_result {
   double compile_ms = 0.0;
   std::string ir;  // optimised LLVM IR
   code_origin origin = code_origin::compiled;
+  compile_phases phases;  // trace_ms is the caller's
 };
 struct cache_query {  // jit::cache::info / clear
   std::string directory;  // in: empty = the default directory; out: the one used
@@ -78,8 +80,11 @@ struct backend_api {
   std::string (*assembly)(const std::string& ir);
   void (*cache_info)(cache_query&);
   void (*cache_clear)(cache_query&);
+  void (*stream_copy)(void* dst, const void* src, std::size_t bytes) noexcept;  // streaming.hpp
+  void (*stream_fence)() noexcept;
+  std::size_t (*stream_threshold)() noexcept;
 };
-inline constexpr std::uint32_t backend_abi_version = 2;
+inline constexpr std::uint32_t backend_abi_version = 3;
 }  // namespace detail
 }  // namespace parjit::jit
 
@@ -124,6 +129,9 @@ class compiled_kernel {
   double compile_ms() const noexcept { return state_ ? state_->compile_ms : 0.0; }
   /// Whether it was compiled here or loaded from the on-disk cache.
   code_origin origin() const noexcept { return state_ ? state_->origin : code_origin::compiled; }
+  /// Where `compile_ms()` went (see `compile_phases`; `trace_ms` is 0 here: tracing is the
+  /// caller's, before `jit::compile`).
+  compile_phases phases() const noexcept { return state_ ? state_->phases : compile_phases{}; }
 
  private:
   struct state {
@@ -131,6 +139,7 @@ class compiled_kernel {
     double compile_ms = 0.0;
     std::string ir;
     code_origin origin = code_origin::compiled;
+    compile_phases phases;
     state() = default;
     state(const state&) = delete;
     state& operator=(const state&) = delete;
@@ -144,9 +153,9 @@ class compiled_kernel {
   friend compiled_kernel compile(const expr::graph&, const signature&, const options&);
 };
 
-/// Compiles `g` for the argument types in `sig` at O3 for the host CPU, or loads the object from
-/// the on-disk cache when `opts` enable it (see `options::cache`). Throws `compile_error` if the
-/// graph is malformed or LLVM rejects it; a cache problem never throws (it compiles instead).
+/// Compiles `g` for the argument types in `sig`, vectorised for the host CPU, or loads the object
+/// from the on-disk cache when `opts` enable it (see `options::cache`). Throws `compile_error` if
+/// the graph is malformed or LLVM rejects it; a cache problem never throws (it compiles instead).
 ///
 ///     expr::graph g = expr::to_graph(expr::arg<0, float>{} * 2.0f);
 ///     auto k = jit::compile(g, {.args = {{expr::scalar_kind::f32}},
@@ -168,6 +177,7 @@ inline compiled_kernel compile(const expr::graph& g, const signature& sig,
   st->compile_ms = res.compile_ms;
   st->ir = std::move(res.ir);
   st->origin = res.origin;
+  st->phases = res.phases;
   compiled_kernel k;
   k.fn_ = res.fn;
   k.state_ = std::move(st);

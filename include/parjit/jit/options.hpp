@@ -52,11 +52,60 @@ struct options {
   friend bool operator==(const options&, const options&) = default;
 };
 
+/// Where a first call's time went, in milliseconds: the phases of making a specialisation
+/// ready, in the order they run. A phase that did not run is 0 (a cache hit has no lowering,
+/// optimisation or code generation; only the process's first compile starts the session).
+/// Their sum is at most the specialisation's time (`compile_ms` or `load_ms` in `stats`); the
+/// rest is bookkeeping between phases (well under 0.1 ms).
+///
+/// - `trace`: the lambda traced into an expression graph, and its signature built.
+/// - `session`: the process's JIT session started (host CPU detection, the ORC LLJIT, the
+///   process's and libmvec's symbols); once per process, in its first compile.
+/// - `cache`: the on-disk cache: key, lookup, reading a hit, writing a miss.
+/// - `lowering`: the expression graph turned into LLVM IR (the loop or the reduction).
+/// - `optimise`: LLVM's pass pipeline on that IR (vectorisation above all).
+/// - `codegen`: machine code emitted as an object file; also the optimised IR's text, kept for
+///   `ir()` and `assembly()`.
+/// - `link`: the object linked into the session and its entry point looked up.
+///
+///     jit::compile_phases p = k.stats().phases;   // p.optimise_ms, p.codegen_ms, ...
+///
+/// The environment variable `PARJIT_JIT_TIMINGS=1` prints each specialisation's phases to stderr
+/// as it is made ready. Thread-safety: a plain value.
+struct compile_phases {
+  double trace_ms = 0.0;
+  double session_ms = 0.0;
+  double cache_ms = 0.0;
+  double lowering_ms = 0.0;
+  double optimise_ms = 0.0;
+  double codegen_ms = 0.0;
+  double link_ms = 0.0;
+
+  /// The sum of the phases.
+  double total_ms() const noexcept {
+    return trace_ms + session_ms + cache_ms + lowering_ms + optimise_ms + codegen_ms + link_ms;
+  }
+  compile_phases& operator+=(const compile_phases& o) noexcept {
+    trace_ms += o.trace_ms;
+    session_ms += o.session_ms;
+    cache_ms += o.cache_ms;
+    lowering_ms += o.lowering_ms;
+    optimise_ms += o.optimise_ms;
+    codegen_ms += o.codegen_ms;
+    link_ms += o.link_ms;
+    return *this;
+  }
+};
+
 /// What a kernel has done so far: `specializations` (argument-type signatures ready; serial
 /// and `par` calls share one), `compile_ms` (total trace + optimise + codegen time of those that
 /// were compiled), `calls`, and for the on-disk cache: `cache_hits` (specialisations loaded from
 /// it), `cache_misses` (compiled, then written to it) and `load_ms` (total trace + load time of
-/// the hits). Without the cache, hits and misses stay 0.
+/// the hits). Without the cache, hits and misses stay 0. `phases` splits `compile_ms + load_ms`
+/// (every specialisation's first call) into its phases, summed over the specialisations (see
+/// `compile_phases`). `streamed_calls`: calls of an elementwise kernel that wrote `out` with
+/// streaming (non-temporal) stores, because it had at least `jit::streaming_threshold()` bytes
+/// and was none of the inputs.
 ///
 ///     jit::stats st = hypot.stats();   // st.specializations == 1 after calls with float arrays
 ///
@@ -68,6 +117,8 @@ struct stats {
   std::size_t cache_hits = 0;
   std::size_t cache_misses = 0;
   double load_ms = 0.0;
+  compile_phases phases = {};
+  std::uint64_t streamed_calls = 0;
 };
 
 /// Thrown when a kernel cannot be compiled (LLVM rejected it, or the expression uses a construct

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <ranges>
 #include <stdexcept>
@@ -256,8 +258,25 @@ struct specialization {
   const void* key;
   compiled_kernel kernel;
   double total_ms;  // trace + compile
+  compile_phases phases;
   specialization* next;
 };
+
+// PARJIT_JIT_TIMINGS=1: one line on stderr per specialisation made ready.
+inline void print_phases(const specialization& s) {
+  static const bool on = [] {
+    const char* e = std::getenv("PARJIT_JIT_TIMINGS");
+    return e != nullptr && e[0] == '1';
+  }();
+  if (!on) return;
+  const compile_phases& p = s.phases;
+  std::fprintf(stderr,
+               "parjit: jit %s in %.3f ms: trace %.3f, session %.3f, cache %.3f, lowering %.3f, "
+               "optimise %.3f, codegen %.3f, link %.3f\n",
+               s.kernel.origin() == code_origin::cache_hit ? "load" : "compile", s.total_ms,
+               p.trace_ms, p.session_ms, p.cache_ms, p.lowering_ms, p.optimise_ms, p.codegen_ms,
+               p.link_ms);
+}
 
 // The cache of a kernel object, shared by its copies. Lookups are lock-free (an append-only
 // list); a miss compiles under the kernel's mutex, so concurrent first calls compile once.
@@ -273,6 +292,9 @@ class kernel_cache {
       s = next;
     }
   }
+
+  // A call that streamed its output (see stream_chunk).
+  void count_streamed() noexcept { streamed_.fetch_add(1, std::memory_order_relaxed); }
 
   template <class Compile>
   kernel_function get(const void* key, Compile&& compile) {
@@ -314,8 +336,10 @@ class kernel_cache {
           break;
         case code_origin::compiled: st.compile_ms += s->total_ms; break;
       }
+      st.phases += s->phases;
     }
     st.calls = calls_.load(std::memory_order_relaxed);
+    st.streamed_calls = streamed_.load(std::memory_order_relaxed);
     return st;
   }
 
@@ -353,7 +377,12 @@ class kernel_cache {
     compiled_kernel k = compile();
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    auto* s = new specialization{key, std::move(k), ms, head_.load(std::memory_order_relaxed)};
+    // Everything outside the backend is the trace (and building the signature).
+    compile_phases phases = k.phases();
+    phases.trace_ms = std::max(0.0, ms - k.compile_ms());
+    auto* s = new specialization{key, std::move(k), ms, phases,
+                                 head_.load(std::memory_order_relaxed)};
+    print_phases(*s);
     head_.store(s, std::memory_order_release);
     return s;
   }
@@ -368,6 +397,7 @@ class kernel_cache {
 
   std::atomic<specialization*> head_{nullptr};
   std::atomic<std::uint64_t> calls_{0};
+  std::atomic<std::uint64_t> streamed_{0};
   std::mutex mutex_;
 };
 
@@ -405,6 +435,43 @@ void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
                         body(r.begin() * block, std::min(n, r.end() * block));
                       });
   });
+}
+
+// Streaming stores. An elementwise call whose output has at least streaming_threshold() bytes
+// and is none of its inputs runs each chunk in blocks of `stream_block` elements: the compiled
+// loop writes a block to a buffer on the stack (it stays in L1), and the backend copies it out
+// with non-temporal stores, which skip the read-for-ownership of the output's cache lines (a
+// third of a copy's memory traffic) and leave the cache to the inputs. The generated code is
+// the same either way (nothing more to compile), and blocks start at multiples of
+// `stream_block` (a multiple of every vector step, as `parallel_block`), so every element takes
+// the same path through the loop as in an ordinary call: the same bits.
+inline constexpr std::int64_t stream_block = 4096;
+
+inline std::atomic<std::size_t>& streaming_threshold_state() {
+  static std::atomic<std::size_t> bytes{backend().stream_threshold()};
+  return bytes;
+}
+
+// Runs the elementwise kernel on [begin, end) as above; `step[k]` is input k's element size
+// (0 for a runtime scalar, which is passed as it is).
+template <std::size_t N>
+void stream_chunk(kernel_function fn, std::int64_t begin, std::int64_t end, void* out,
+                  std::size_t out_size, const void* const* args, const std::size_t (&step)[N]) {
+  alignas(64) unsigned char buffer[stream_block * 8];
+  const void* shifted[N + 1] = {};
+  const backend_api& api = backend();
+  for (std::int64_t s = begin; s < end; s += stream_block) {
+    const std::int64_t count = std::min(stream_block, end - s);
+    for (std::size_t k = 0; k < N; ++k) {
+      shifted[k] = step[k] == 0 ? args[k]
+                                : static_cast<const unsigned char*>(args[k]) +
+                                      static_cast<std::size_t>(s) * step[k];
+    }
+    fn(0, count, buffer, shifted);
+    api.stream_copy(static_cast<unsigned char*>(out) + static_cast<std::size_t>(s) * out_size,
+                    buffer, static_cast<std::size_t>(count) * out_size);
+  }
+  api.stream_fence();  // the chunk's results are visible before its task completes
 }
 
 [[noreturn]] inline void size_mismatch(std::size_t index, std::size_t size, const char* what,

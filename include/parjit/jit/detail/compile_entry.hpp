@@ -19,6 +19,7 @@
 #include "llvm.hpp"
 #include "optimise.hpp"
 #include "session.hpp"
+#include "streaming.hpp"
 
 namespace parjit::jit::detail {
 namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
@@ -27,6 +28,15 @@ void compile_impl(const compile_request& req, compile_result& res) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   auto elapsed = [&] { return std::chrono::duration<double, std::milli>(clock::now() - t0).count(); };
+  // lap(): milliseconds since the previous lap, for res.phases.
+  auto last = t0;
+  auto lap = [&] {
+    const auto now = clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - last).count();
+    last = now;
+    return ms;
+  };
+  compile_phases& ph = res.phases;
   if (req.graph == nullptr || req.sig == nullptr) fail("compile() got no graph or signature");
   const expr::graph& g = *req.graph;
   const signature& sig = *req.sig;
@@ -36,7 +46,9 @@ void compile_impl(const compile_request& req, compile_result& res) {
   } catch (const std::invalid_argument& e) {
     fail(std::string("invalid expression graph: ") + e.what());
   }
-  session& ses = the_session();
+  lap();
+  session& ses = the_session();  // the process's first compile starts it
+  ph.session_ms = lap();
 
   const bool cached = cache_enabled(req.opts);
   cache_key key{};
@@ -52,6 +64,7 @@ void compile_impl(const compile_request& req, compile_result& res) {
       res.ir = std::move(l->ir);
       res.origin = code_origin::cache_hit;
       cache_hits.fetch_add(1, std::memory_order_relaxed);
+      ph.cache_ms = lap();
       res.compile_ms = elapsed();
       return;
     }
@@ -59,6 +72,7 @@ void compile_impl(const compile_request& req, compile_result& res) {
     path = dir + "/" + h + cache_suffix;
     if (auto entry = read_entry(path, key)) {
       try {
+        ph.cache_ms += lap();
         auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(entry->object, name), name,
                                 true, entry->ir.str());
         res.fn = l.fn;
@@ -66,13 +80,16 @@ void compile_impl(const compile_request& req, compile_result& res) {
         res.ir = l.ir.empty() ? entry->ir.str() : std::move(l.ir);
         res.origin = code_origin::cache_hit;
         cache_hits.fetch_add(1, std::memory_order_relaxed);
+        ph.link_ms = lap();
         touch(path);
+        ph.cache_ms += lap();
         res.compile_ms = elapsed();
         return;
       } catch (const compile_error&) {
         ::unlink(path.c_str());  // an object LLVM will not link: compile and replace it
       }
     }
+    ph.cache_ms += lap();
   } else {
     name = ses.next_name();
   }
@@ -87,17 +104,21 @@ void compile_impl(const compile_request& req, compile_result& res) {
   std::string problems;
   llvm::raw_string_ostream ps(problems);
   if (llvm::verifyModule(*m, &ps)) fail("LLVM rejected the generated IR: " + ps.str());
+  ph.lowering_ms = lap();
 
   const auto& tlii = ses.tlii(req.opts.vector_math);
   optimise(*m, tm, tlii);
+  ph.optimise_ms = lap();
   {
     llvm::raw_string_ostream os(res.ir);
     os << "; parjit specialisation: " << describe(sig) << "\n";
     m->print(os, nullptr);
   }
   std::string object = emit(*m, tm, tlii, llvm::CodeGenFileType::ObjectFile);
+  ph.codegen_ms = lap();
   auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(object, name), name, cached,
                           res.ir);
+  ph.link_ms = lap();
   res.fn = l.fn;
   res.handle = l.handle;
   res.origin = code_origin::compiled;
@@ -110,6 +131,7 @@ void compile_impl(const compile_request& req, compile_result& res) {
     } else {
       warn_unusable(dir, why);
     }
+    ph.cache_ms += lap();
   }
   res.compile_ms = elapsed();
 }
@@ -153,6 +175,9 @@ parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_
       &parjit::jit::detail::assembly_entry,
       &parjit::jit::detail::cache_info_entry,
       &parjit::jit::detail::cache_clear_entry,
+      &parjit::jit::detail::stream_copy_entry,
+      &parjit::jit::detail::stream_fence_entry,
+      &parjit::jit::detail::stream_threshold_entry,
   };
   return &api;
 }

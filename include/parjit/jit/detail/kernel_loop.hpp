@@ -120,9 +120,6 @@ void build_kernel(llvm::Module& m, const std::string& name, const expr::graph& g
   f->addFnAttr(llvm::Attribute::WillReturn);
   f->addParamAttr(3, llvm::Attribute::NoAlias);
   f->addParamAttr(3, llvm::Attribute::ReadOnly);
-  auto& ses = the_session();
-  f->addFnAttr("target-cpu", ses.cpu());
-  f->addFnAttr("target-features", ses.features());
   if (opts.fastmath) {
     for (const char* a : {"unsafe-fp-math", "no-nans-fp-math", "no-infs-fp-math",
                           "no-signed-zeros-fp-math", "approx-func-fp-math"}) {
