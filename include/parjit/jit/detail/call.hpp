@@ -1,6 +1,6 @@
-// What the kernel call forms share: turning call arguments into typed operands (arrays, runtime
-// scalars, pointer + size pairs), checking sizes and overlap, the per-kernel specialisation cache,
-// and running a compiled loop serially or in chunks on an arena.
+// What the kernel call forms share: jit::par and jit::frozen, tracing the lambda for a signature,
+// and the per-kernel specialisation cache. Operands and their checks: detail/operands.hpp; running
+// the compiled loop (chunks, streaming stores): detail/run_loop.hpp.
 #pragma once
 
 #include <algorithm>
@@ -27,6 +27,8 @@
 #include "../../parallel/executor.hpp"
 #include "../compile.hpp"
 #include "../options.hpp"
+#include "operands.hpp"
+#include "run_loop.hpp"
 
 namespace parjit::jit {
 
@@ -73,142 +75,6 @@ struct is_frozen<frozen_kernel<F>> : std::true_type {};
 template <class F>
 constexpr void check_captures() {
   static_assert(std::is_empty_v<F> || is_frozen<F>::value, PARJIT_MSG_CAPTURE);
-}
-
-// The canonical C++ type of an element type (`long` and `long long` share one specialisation).
-template <class T>
-using canonical_t = expr::type_of<expr::kind_of<std::remove_cv_t<T>>>;
-
-template <class T>
-struct array_operand {  // T is const for inputs
-  T* data;
-  std::size_t size;
-};
-template <class T>
-struct scalar_operand {
-  T value;
-};
-
-template <class T>
-struct is_array_operand : std::false_type {};
-template <class T>
-struct is_array_operand<array_operand<T>> : std::true_type {};
-
-template <class R>
-concept element_range =
-    std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
-    expr::element<std::remove_cv_t<std::ranges::range_value_t<R>>>;
-
-template <class P>
-concept element_pointer =
-    std::is_pointer_v<std::remove_cvref_t<P>> &&
-    expr::element<std::remove_cv_t<std::remove_pointer_t<std::remove_cvref_t<P>>>>;
-
-template <class A>
-inline constexpr bool dependent_false = false;
-
-template <class A>
-auto make_operand(A&& a) {
-  using D = std::remove_cvref_t<A>;
-  if constexpr (expr::element<D>) {
-    return scalar_operand<canonical_t<D>>{static_cast<canonical_t<D>>(a)};
-  } else if constexpr (element_range<A>) {
-    using V = std::remove_reference_t<std::ranges::range_reference_t<A>>;
-    using C = std::conditional_t<std::is_const_v<V>, const canonical_t<V>, canonical_t<V>>;
-    auto* p = std::ranges::data(a);
-    return array_operand<C>{reinterpret_cast<C*>(p), static_cast<std::size_t>(std::ranges::size(a))};
-  } else {
-    static_assert(dependent_false<A>,
-                  "parjit::jit: a kernel argument must be a contiguous range of an element type "
-                  "(std::vector, std::span, std::array, a C array; not std::vector<bool>), a "
-                  "pointer followed by its size, or a scalar of type bool, int8..int64, "
-                  "uint8..uint64, float or double");
-    return scalar_operand<double>{0};
-  }
-}
-
-inline std::tuple<> normalize() { return {}; }
-
-template <class A, class... Rest>
-auto normalize(A&& a, Rest&&... rest);
-
-template <class P>
-auto normalize_pointer(P) {
-  static_assert(dependent_false<P>,
-                "parjit::jit: a pointer argument must be followed by its element count, as in "
-                "k(out, n, a_ptr, n)");
-  return std::tuple<>{};
-}
-
-template <class P, class N, class... Rest>
-auto normalize_pointer(P p, N&& n, Rest&&... rest) {
-  static_assert(std::is_integral_v<std::remove_cvref_t<N>> &&
-                    !std::is_same_v<std::remove_cvref_t<N>, bool>,
-                "parjit::jit: a pointer argument must be followed by its element count, as in "
-                "k(out, n, a_ptr, n)");
-  using V = std::remove_pointer_t<P>;
-  using C = std::conditional_t<std::is_const_v<V>, const canonical_t<V>, canonical_t<V>>;
-  return std::tuple_cat(
-      std::tuple<array_operand<C>>{array_operand<C>{reinterpret_cast<C*>(p),
-                                                    static_cast<std::size_t>(n)}},
-      normalize(std::forward<Rest>(rest)...));
-}
-
-template <class A, class... Rest>
-auto normalize(A&& a, Rest&&... rest) {
-  if constexpr (element_pointer<A>) {
-    return normalize_pointer(static_cast<std::remove_cvref_t<A>>(a), std::forward<Rest>(rest)...);
-  } else {
-    using O = decltype(make_operand(std::forward<A>(a)));
-    return std::tuple_cat(std::tuple<O>{make_operand(std::forward<A>(a))},
-                          normalize(std::forward<Rest>(rest)...));
-  }
-}
-
-template <class O>
-struct operand_traits;
-template <class T>
-struct operand_traits<array_operand<T>> {
-  using element = std::remove_const_t<T>;
-  static constexpr bool scalar = false;
-};
-template <class T>
-struct operand_traits<scalar_operand<T>> {
-  using element = T;
-  static constexpr bool scalar = true;
-};
-
-// One address per (kind, result, operand types): the per-kernel cache key.
-template <kernel_kind K, class Result, class... Operands>
-struct signature_key {
-  static constexpr char tag = 0;
-};
-template <class Element, bool Scalar>
-struct operand_key {};
-
-// The key of a signature: const and non-const arrays of one element type share it.
-template <kernel_kind K, class Result, class... Operands>
-const void* key_of() {
-  return &signature_key<K, Result,
-                        operand_key<typename operand_traits<Operands>::element,
-                                    operand_traits<Operands>::scalar>...>::tag;
-}
-
-// "float[], double scalar": the operand types as a strict kernel's error names them.
-template <class... Operands>
-std::string operand_names() {
-  std::string s;
-  ((s += (s.empty() ? "" : ", "),
-    s += expr::name_of(expr::kind_of<typename operand_traits<Operands>::element>),
-    s += operand_traits<Operands>::scalar ? " scalar" : "[]"),
-   ...);
-  return s;
-}
-
-template <class... Operands>
-std::vector<argument_type> argument_types() {
-  return {argument_type{expr::kind_of<typename operand_traits<Operands>::element>,
-                        operand_traits<Operands>::scalar}...};
 }
 
 // The traced lambda's result for placeholders of the operands' element types.
@@ -408,134 +274,6 @@ compiled_kernel compile_for(const F& f, const options& opts) {
       trace_impl<F, Operands...>(f, std::index_sequence_for<Operands...>{}));
   const signature sig{argument_types<Operands...>(), expr::kind_of<Result>, K};
   return jit::compile(g, sig, opts);
-}
-
-// Parallel chunks of an elementwise loop start at multiples of `parallel_block` elements, a
-// multiple of every vector-loop step, so each element takes the same path (vector body, vector
-// epilogue or scalar tail, which may differ in the last bit for libmvec functions) as in a
-// serial call: par and serial results are identical. A chunk has at least `parallel_grain`
-// elements; smaller loops run on the calling thread.
-inline constexpr std::int64_t parallel_block = 4096;
-inline constexpr std::int64_t parallel_grain = 16384;
-
-// Runs body(begin, end) over [0, n): serially without an executor, else in chunks of whole
-// blocks of `block` elements (at least `grain` elements each) on the executor's arena.
-template <class Body>
-void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
-                std::int64_t grain, Body&& body) {
-  if (ex == nullptr || n <= grain) {
-    body(std::int64_t{0}, n);
-    return;
-  }
-  const std::int64_t blocks = (n + block - 1) / block;
-  const std::int64_t grain_blocks = std::max<std::int64_t>(1, grain / block);
-  ex->arena().execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, blocks, grain_blocks),
-                      [&](const tbb::blocked_range<std::int64_t>& r) {
-                        body(r.begin() * block, std::min(n, r.end() * block));
-                      });
-  });
-}
-
-// Streaming stores. An elementwise call whose output has at least streaming_threshold() bytes
-// and is none of its inputs runs each chunk in blocks of `stream_block` elements: the compiled
-// loop writes a block to a buffer on the stack (it stays in L1), and the backend copies it out
-// with non-temporal stores, which skip the read-for-ownership of the output's cache lines (a
-// third of a copy's memory traffic) and leave the cache to the inputs. The generated code is
-// the same either way (nothing more to compile), and blocks start at multiples of
-// `stream_block` (a multiple of every vector step, as `parallel_block`), so every element takes
-// the same path through the loop as in an ordinary call: the same bits.
-inline constexpr std::int64_t stream_block = 4096;
-
-inline std::atomic<std::size_t>& streaming_threshold_state() {
-  static std::atomic<std::size_t> bytes{backend().stream_threshold()};
-  return bytes;
-}
-
-// Runs the elementwise kernel on [begin, end) as above; `step[k]` is input k's element size
-// (0 for a runtime scalar, which is passed as it is).
-template <std::size_t N>
-void stream_chunk(kernel_function fn, std::int64_t begin, std::int64_t end, void* out,
-                  std::size_t out_size, const void* const* args, const std::size_t (&step)[N]) {
-  alignas(64) unsigned char buffer[stream_block * 8];
-  const void* shifted[N + 1] = {};
-  const backend_api& api = backend();
-  for (std::int64_t s = begin; s < end; s += stream_block) {
-    const std::int64_t count = std::min(stream_block, end - s);
-    for (std::size_t k = 0; k < N; ++k) {
-      shifted[k] = step[k] == 0 ? args[k]
-                                : static_cast<const unsigned char*>(args[k]) +
-                                      static_cast<std::size_t>(s) * step[k];
-    }
-    fn(0, count, buffer, shifted);
-    api.stream_copy(static_cast<unsigned char*>(out) + static_cast<std::size_t>(s) * out_size,
-                    buffer, static_cast<std::size_t>(count) * out_size);
-  }
-  api.stream_fence();  // the chunk's results are visible before its task completes
-}
-
-[[noreturn]] inline void size_mismatch(std::size_t index, std::size_t size, const char* what,
-                                       std::size_t expected) {
-  throw std::invalid_argument("parjit::jit: input " + std::to_string(index) + " has " +
-                              std::to_string(size) + " elements but " + what + " has " +
-                              std::to_string(expected) + "; sizes must match (nothing written)");
-}
-
-// Every array input has n elements; an input may be `out` itself (same start, same element
-// size) but must not partly overlap it.
-template <class Out, class... In>
-void check_elementwise(const array_operand<Out>& out, const In&... in) {
-  const auto n = out.size;
-  const auto* ob = reinterpret_cast<const unsigned char*>(out.data);
-  const auto* oe = ob + n * sizeof(Out);
-  std::size_t index = 0;
-  [[maybe_unused]] auto one = [&](const auto& op) {
-    ++index;
-    using O = std::remove_cvref_t<decltype(op)>;
-    if constexpr (is_array_operand<O>::value) {
-      if (op.size != n) size_mismatch(index, op.size, "out", n);
-      using E = std::remove_const_t<std::remove_pointer_t<decltype(op.data)>>;
-      const auto* b = reinterpret_cast<const unsigned char*>(op.data);
-      const auto* e = b + op.size * sizeof(E);
-      const bool same = b == ob && sizeof(E) == sizeof(Out);
-      if (!same && n != 0 && b < oe && ob < e) {
-        throw std::invalid_argument(
-            "parjit::jit: input " + std::to_string(index) +
-            " partly overlaps out (only out == input, element for element, is allowed; "
-            "nothing written)");
-      }
-    }
-  };
-  (one(in), ...);
-}
-
-// Every array input has the same size; returns it.
-template <class... In>
-std::size_t common_size(const In&... in) {
-  std::size_t n = 0, first = 0, index = 0;
-  [[maybe_unused]] auto one = [&](const auto& op) {
-    ++index;
-    using O = std::remove_cvref_t<decltype(op)>;
-    if constexpr (is_array_operand<O>::value) {
-      if (first == 0) {
-        first = index;
-        n = op.size;
-      } else if (op.size != n) {
-        size_mismatch(index, op.size, ("input " + std::to_string(first)).c_str(), n);
-      }
-    }
-  };
-  (one(in), ...);
-  return n;
-}
-
-template <class T>
-const void* operand_pointer(const array_operand<T>& op) {
-  return op.data;
-}
-template <class T>
-const void* operand_pointer(const scalar_operand<T>& op) {
-  return &op.value;
 }
 
 }  // namespace detail

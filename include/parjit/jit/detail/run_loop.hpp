@@ -1,0 +1,80 @@
+// Running a compiled elementwise loop: serially, or in chunks of whole blocks on an arena (so par
+// gives the same bits as serial), and with streaming stores for large outputs. Used by
+// detail/call.hpp and the call forms.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "../../parallel/detail/executor_internals.hpp"
+#include "../../parallel/executor.hpp"
+#include "../compile.hpp"
+
+namespace parjit::jit::detail {
+// Parallel chunks of an elementwise loop start at multiples of `parallel_block` elements, a
+// multiple of every vector-loop step, so each element takes the same path (vector body, vector
+// epilogue or scalar tail, which may differ in the last bit for libmvec functions) as in a
+// serial call: par and serial results are identical. A chunk has at least `parallel_grain`
+// elements; smaller loops run on the calling thread.
+inline constexpr std::int64_t parallel_block = 4096;
+inline constexpr std::int64_t parallel_grain = 16384;
+
+// Runs body(begin, end) over [0, n): serially without an executor, else in chunks of whole
+// blocks of `block` elements (at least `grain` elements each) on the executor's arena.
+template <class Body>
+void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
+                std::int64_t grain, Body&& body) {
+  if (ex == nullptr || n <= grain) {
+    body(std::int64_t{0}, n);
+    return;
+  }
+  const std::int64_t blocks = (n + block - 1) / block;
+  const std::int64_t grain_blocks = std::max<std::int64_t>(1, grain / block);
+  ex->arena().execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, blocks, grain_blocks),
+                      [&](const tbb::blocked_range<std::int64_t>& r) {
+                        body(r.begin() * block, std::min(n, r.end() * block));
+                      });
+  });
+}
+
+// Streaming stores. An elementwise call whose output has at least streaming_threshold() bytes
+// and is none of its inputs runs each chunk in blocks of `stream_block` elements: the compiled
+// loop writes a block to a buffer on the stack (it stays in L1), and the backend copies it out
+// with non-temporal stores, which skip the read-for-ownership of the output's cache lines (a
+// third of a copy's memory traffic) and leave the cache to the inputs. The generated code is
+// the same either way (nothing more to compile), and blocks start at multiples of
+// `stream_block` (a multiple of every vector step, as `parallel_block`), so every element takes
+// the same path through the loop as in an ordinary call: the same bits.
+inline constexpr std::int64_t stream_block = 4096;
+
+inline std::atomic<std::size_t>& streaming_threshold_state() {
+  static std::atomic<std::size_t> bytes{backend().stream_threshold()};
+  return bytes;
+}
+
+// Runs the elementwise kernel on [begin, end) as above; `step[k]` is input k's element size
+// (0 for a runtime scalar, which is passed as it is).
+template <std::size_t N>
+void stream_chunk(kernel_function fn, std::int64_t begin, std::int64_t end, void* out,
+                  std::size_t out_size, const void* const* args, const std::size_t (&step)[N]) {
+  alignas(64) unsigned char buffer[stream_block * 8];
+  const void* shifted[N + 1] = {};
+  const backend_api& api = backend();
+  for (std::int64_t s = begin; s < end; s += stream_block) {
+    const std::int64_t count = std::min(stream_block, end - s);
+    for (std::size_t k = 0; k < N; ++k) {
+      shifted[k] = step[k] == 0 ? args[k]
+                                : static_cast<const unsigned char*>(args[k]) +
+                                      static_cast<std::size_t>(s) * step[k];
+    }
+    fn(0, count, buffer, shifted);
+    api.stream_copy(static_cast<unsigned char*>(out) + static_cast<std::size_t>(s) * out_size,
+                    buffer, static_cast<std::size_t>(count) * out_size);
+  }
+  api.stream_fence();  // the chunk's results are visible before its task completes
+}
+
+}  // namespace parjit::jit::detail
