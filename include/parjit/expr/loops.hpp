@@ -326,10 +326,14 @@ std::int32_t lower(graph_builder& b, const loop_result<K, L>& r) {
 }  // namespace detail
 }  // namespace parjit::expr
 
+/// \cond
+// Structured bindings of jit::tuple (hidden from the API reference: Doxygen cannot place these).
+namespace std {
 template <class... T>
-struct std::tuple_size<parjit::expr::tuple<T...>>
-    : std::integral_constant<std::size_t, sizeof...(T)> {};
-template <std::size_t I, class... T>
-struct std::tuple_element<I, parjit::expr::tuple<T...>> {
-  using type = std::tuple_element_t<I, std::tuple<T...>>;
+struct tuple_size<parjit::expr::tuple<T...>> : integral_constant<size_t, sizeof...(T)> {};
+template <size_t I, class... T>
+struct tuple_element<I, parjit::expr::tuple<T...>> {
+  using type = tuple_element_t<I, tuple<T...>>;
 };
+}  // namespace std
+/// \endcond
