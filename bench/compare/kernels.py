@@ -9,6 +9,9 @@ Mirrors bench/jit_kernels.cpp and bench/jit_compile.cpp (names in bench/README.m
   K5_select a > 0 ? a*b : -a                float32 -> float32
   K6_grey   (0.299f*r + 0.587f*g + 0.114f*b) / 255f   three uint8 planes -> float32
   K11_logpolar log1p(hypot(a, b)) * atan2(b, a) float32 -> float32
+  K7_mandelbrot escape count of z <- z*z + c, at most 255 iterations   float32 -> int32
+                (numba njit / parallel only; c on a sqrt(n) x sqrt(n) grid of [-2.2,1]x[-1.2,1.2])
+  K8_logistic   x <- 3.7*x*(1-x) 28 times, x in [0, 1)   float32 -> float32 (numba njit / parallel)
 
 Data: numpy default_rng(42); a, b uniform in [-1, 1) float32; r, g, b uniform integers in
 [0, 255] uint8 (same distributions as the C++ std::mt19937_64(42) data, not the same values).
@@ -41,6 +44,9 @@ import sys
 import time
 
 KERNELS = ["K1_hypot", "K2_poly", "K3_expsin", "K4_dot", "K5_select", "K6_grey", "K11_logpolar"]
+# Kernels with a loop per element (jit::fori / jit::loop_while): numba njit and parallel only,
+# run with --kernels K7_mandelbrot,K8_logistic --systems numba_njit,numba_parallel.
+LOOP_KERNELS = ["K7_mandelbrot", "K8_logistic"]
 SYSTEMS = ["numpy", "numexpr", "numba_njit", "numba_parallel", "numba_vectorize"]
 SIZES = [1_000, 100_000, 10_000_000]
 QUICK_SIZES = [1_000, 100_000]
@@ -65,7 +71,13 @@ def make_data(n, seed=42):
     r = rng.integers(0, 256, n, dtype=np.uint8)
     g = rng.integers(0, 256, n, dtype=np.uint8)
     bl = rng.integers(0, 256, n, dtype=np.uint8)
-    return {"a": a, "b": b, "r": r, "g": g, "bl": bl, "out": np.empty(n, np.float32)}
+    side = max(1, int(round(math.sqrt(n))))
+    j = np.arange(n)
+    cr = (-2.2 + 3.2 * (j % side) / side).astype(np.float32)
+    ci = (-1.2 + 2.4 * (j // side) / side).astype(np.float32)
+    return {"a": a, "b": b, "r": r, "g": g, "bl": bl, "out": np.empty(n, np.float32),
+            "x": ((a + np.float32(1)) * np.float32(0.5)).astype(np.float32), "cr": cr, "ci": ci,
+            "counts": np.empty(n, np.int32)}
 
 
 def build(system, kernel, d, threads):
@@ -170,6 +182,33 @@ def build(system, kernel, d, threads):
                 for i in rng_(a.shape[0]):
                     out[i] = np.log1p(np.hypot(a[i], b[i])) * np.arctan2(b[i], a[i])
             return lambda: f(out, a, b)
+        if kernel == "K7_mandelbrot":
+            cr, ci, counts = d["cr"], d["ci"], d["counts"]
+            four, two = np.float32(4.0), np.float32(2.0)
+
+            @jit
+            def f(counts, cr, ci, max_iter):
+                for i in rng_(cr.shape[0]):
+                    zr = np.float32(0.0)
+                    zi = np.float32(0.0)
+                    n = 0
+                    while zr * zr + zi * zi <= four and n < max_iter:
+                        zr, zi = zr * zr - zi * zi + cr[i], two * zr * zi + ci[i]
+                        n += 1
+                    counts[i] = n
+            return lambda: f(counts, cr, ci, 255)
+        if kernel == "K8_logistic":
+            x = d["x"]
+            rr, one = np.float32(3.7), np.float32(1.0)
+
+            @jit
+            def f(out, x):
+                for i in rng_(x.shape[0]):
+                    v = x[i]
+                    for _ in range(28):
+                        v = rr * v * (one - v)
+                    out[i] = v
+            return lambda: f(out, x)
 
     if system == "numba_vectorize":
         import numba

@@ -5,6 +5,7 @@
 
 #include "expr/evaluate.hpp"
 #include "expr/graph.hpp"
+#include "expr/loops.hpp"
 #include "expr/nodes.hpp"
 #include "expr/print.hpp"
 #include "expr/to_graph.hpp"

@@ -142,7 +142,7 @@ void check_kernel(const F& f, std::initializer_list<std::size_t> sizes, std::uin
     for (std::size_t i = 0; i < n; ++i) {
       std::size_t j = 0;
       std::apply([&](auto&... d) { ((args[j++] = expr::value::of(d[i])), ...); }, data);
-      const expr::value want = expr::evaluate(g, args);
+      const expr::value want = expr::evaluate(g, args, static_cast<std::int64_t>(i));
       const expr::value got = expr::value::of(out[i]);
       if (!close_enough(got, want, ulps)) {
         if (bad++ == 0) {

@@ -132,7 +132,7 @@ TEST_CASE("random trees: the JIT equals the reference evaluator", "[jit][random]
       for (std::size_t j = 0; j < args.size(); ++j) {
         element[j] = args[j].values[args[j].scalar ? 0 : i];
       }
-      const expr::value want = expr::evaluate(ref, element);
+      const expr::value want = expr::evaluate(ref, element, static_cast<std::int64_t>(i));
       const expr::value got = read(out.data() + i * out_size, sig.result);
       results.push_back(want);
       if (!expr::same_value(got, want)) {

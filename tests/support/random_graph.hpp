@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -70,6 +71,7 @@ class graph_generator {
     using expr::op;
     using expr::scalar_kind;
     if (depth <= 0 || chance(rng_, 0.2)) return leaf(depth, want);
+    if (depth >= 5 && scopes_.size() < 2 && chance(rng_, 0.15)) return loop(depth, want);
     std::vector<op> choices = {op::cast, op::select, op::min, op::max, op::clamp};
     const bool arith = expr::promote(want) == want;
     if (want == scalar_kind::boolean) {
@@ -137,6 +139,89 @@ class graph_generator {
   }
 
  private:
+  // A fori or loop_while (1 to 3 carried values, one of type `want`, nested at most twice) with
+  // random bounds (constants or per-element expressions); a loop_while carries a hidden counter
+  // that ends it within 4 iterations. Takes `depth` levels like any node.
+  std::int32_t loop(int depth, expr::scalar_kind want) {
+    using expr::op;
+    using expr::scalar_kind;
+    const bool is_while = chance(rng_, 0.5);
+    // The first value sits n - 1 packs deep under the loop: n <= depth - 2 keeps the depth.
+    const int user =
+        std::uniform_int_distribution<int>(1, std::min(3, depth - (is_while ? 3 : 2)))(rng_);
+    std::vector<scalar_kind> types;
+    if (is_while) types.push_back(scalar_kind::i32);  // the hidden counter
+    for (int k = 0; k < user; ++k) types.push_back(random_kind());
+    const auto result =
+        std::uniform_int_distribution<std::size_t>(is_while ? 1 : 0, types.size() - 1)(rng_);
+    types[result] = want;
+    const int n = static_cast<int>(types.size());
+    const int sub = std::max(0, depth - 3 - n);
+    auto small = [&](int lo, int hi) {
+      return b_.add(expr::node::make_constant(std::uniform_int_distribution<int>(lo, hi)(rng_)));
+    };
+    std::vector<std::int32_t> init, next;
+    for (int k = 0; k < n; ++k) {
+      init.push_back(is_while && k == 0 ? small(0, 0) : make(sub, types[static_cast<std::size_t>(k)]));
+    }
+    std::int32_t control = -1;
+    const auto d = static_cast<std::int32_t>(scopes_.size());
+    std::vector<scalar_kind> slots = types;
+    if (!is_while) {
+      const std::int32_t lo = small(-2, 2);
+      const std::int32_t hi = chance(rng_, 0.5)
+                                  ? small(0, 6)
+                                  : b_.add(op::clamp, scalar_kind::i32,
+                                           make(std::max(0, sub - 1), scalar_kind::i32),
+                                           small(-1, -1), small(6, 6));
+      control = b_.add(op::pack, scalar_kind::boolean, lo, hi);
+      slots.push_back(scalar_kind::i32);  // the counter
+    }
+    scopes_.push_back(slots);
+    auto var = [&](std::int32_t slot) {
+      expr::node v;
+      v.code = op::loop_var;
+      v.type = slots[static_cast<std::size_t>(slot)];
+      v.index = slot;
+      v.bits = static_cast<std::uint64_t>(d);
+      return b_.add(v);
+    };
+    for (int k = 0; k < n; ++k) {
+      if (is_while && k == 0) {
+        next.push_back(b_.add(op::add, scalar_kind::i32, var(0), small(1, 1)));
+      } else {
+        next.push_back(make(sub, types[static_cast<std::size_t>(k)]));
+      }
+    }
+    if (is_while) {
+      const std::int32_t bound = b_.add(op::lt, scalar_kind::boolean, var(0), small(0, 4));
+      control = b_.add(op::logical_and, scalar_kind::boolean, bound,
+                       make(std::max(0, sub), scalar_kind::boolean));
+    }
+    scopes_.pop_back();
+    auto pack = [&](const std::vector<std::int32_t>& v) {
+      std::int32_t list = v[0];
+      for (std::size_t k = 1; k < v.size(); ++k) {
+        list = b_.add(op::pack, scalar_kind::boolean, list, v[k]);
+      }
+      return list;
+    };
+    expr::node l;
+    l.code = op::loop;
+    l.type = scalar_kind::boolean;
+    l.operand[0] = pack(init);
+    l.operand[1] = pack(next);
+    l.operand[2] = control;
+    l.index = n;
+    l.bits = static_cast<std::uint64_t>(d) | (std::uint64_t{is_while ? 1u : 0u} << 32);
+    expr::node r;
+    r.code = op::loop_result;
+    r.type = want;
+    r.operand[0] = b_.add(l);
+    r.index = static_cast<std::int32_t>(result);
+    return b_.add(r);
+  }
+
   std::int32_t argument(std::size_t i) {
     expr::node n;
     n.code = expr::op::argument;
@@ -146,6 +231,27 @@ class graph_generator {
   }
 
   std::int32_t leaf(int depth, expr::scalar_kind want) {
+    if (!scopes_.empty() && chance(rng_, 0.5)) {  // a value of an enclosing loop
+      const auto d = std::uniform_int_distribution<std::size_t>(0, scopes_.size() - 1)(rng_);
+      const auto& slots = scopes_[d];
+      const auto slot = std::uniform_int_distribution<std::size_t>(0, slots.size() - 1)(rng_);
+      if (slots[slot] == want || depth > 0) {
+        expr::node v;
+        v.code = expr::op::loop_var;
+        v.type = slots[slot];
+        v.index = static_cast<std::int32_t>(slot);
+        v.bits = d;
+        const std::int32_t x = b_.add(v);
+        return slots[slot] == want ? x : b_.add(expr::op::cast, want, x);
+      }
+    }
+    if (chance(rng_, 0.03) && (want == expr::scalar_kind::i64 || depth > 0)) {
+      expr::node i;
+      i.code = expr::op::index;
+      i.type = expr::scalar_kind::i64;
+      const std::int32_t x = b_.add(i);
+      return want == expr::scalar_kind::i64 ? x : b_.add(expr::op::cast, want, x);
+    }
     if (!args_.empty() && chance(rng_, 0.7)) {
       std::vector<std::size_t> same;
       for (std::size_t i = 0; i < args_.size(); ++i) {
@@ -171,6 +277,7 @@ class graph_generator {
 
   std::mt19937_64& rng_;
   std::vector<expr::scalar_kind> args_;
+  std::vector<std::vector<expr::scalar_kind>> scopes_;  // per enclosing loop: its values' types
   expr::detail::graph_builder b_;
 };
 
@@ -178,7 +285,9 @@ class graph_generator {
 
 /// A random valid graph over arguments of the given types (argument i has type arg_types[i]),
 /// of depth at most max_depth (leaves have depth 0), with a random result type. Over many calls
-/// every op appears, including casts of constants and ops on every type the graph allows;
+/// every op appears, including casts of constants and ops on every type the graph allows, and
+/// loops (fori with constant or per-element bounds, loop_while ending within 4 iterations,
+/// nested twice at most) with jit::index();
 /// identical subtrees are merged. Deterministic for a given rng state.
 /// Example: `std::mt19937_64 rng{42}; auto g = random_graph(rng, 5, types);`
 /// Thread-safety: uses only rng (one rng per thread).

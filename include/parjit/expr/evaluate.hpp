@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "detail/loop_plan.hpp"
 #include "detail/scalar.hpp"
 #include "graph.hpp"
 #include "print.hpp"
@@ -112,10 +113,11 @@ inline void validate(const graph& g) {
     if (static_cast<int>(n.type) >= scalar_kind_count) {
       detail::invalid_node(g, i, "unknown type code " + std::to_string(static_cast<int>(n.type)));
     }
-    if (n.code != op::argument && n.index != 0) {
+    const bool counted = n.code == op::loop_var || n.code == op::loop_result || n.code == op::loop;
+    if (n.code != op::argument && !counted && n.index != 0) {
       detail::invalid_node(g, i, "index " + std::to_string(n.index) + " on a non-argument");
     }
-    if (n.code != op::constant && n.bits != 0) {
+    if (n.code != op::constant && n.code != op::loop_var && n.code != op::loop && n.bits != 0) {
       detail::invalid_node(g, i, "constant bits on a non-constant");
     }
     auto operand_type = [&](int k) {
@@ -245,8 +247,28 @@ inline void validate(const graph& g) {
         expect_operand(1, n.type);
         expect_operand(2, n.type);
         break;
+      case op::index:
+        require(n.type == scalar_kind::i64, "index() is int64");
+        break;
+      case op::loop_var: break;  // checked with its loop (make_loop_plan)
+      case op::pack:
+      case op::loop:
+        require(n.type == scalar_kind::boolean, "a pack or loop node has type bool");
+        break;
+      case op::loop_result: {
+        const node& l = g.nodes[static_cast<std::size_t>(n.operand[0])];
+        require(l.code == op::loop, "loop_result reads a loop node");
+        require(n.index >= 0 && n.index < l.index, "loop_result's index is not a carry");
+        const auto inits = detail::unpack(g, l.operand[0], l.index, n.operand[0]);
+        expect_operand(0, scalar_kind::boolean);
+        require(g.nodes[static_cast<std::size_t>(inits[static_cast<std::size_t>(n.index)])].type ==
+                    n.type,
+                "loop_result's type differs from the carried value's");
+        break;
+      }
     }
   }
+  (void)detail::make_loop_plan(g);  // the loops' structure and scoping
 }
 
 namespace detail {
@@ -369,19 +391,82 @@ inline value convert_value(const value& v, scalar_kind to) {
 
 }  // namespace detail
 
-/// Evaluates a graph for one element, op by op, with exactly the semantics the JIT implements
-/// (wrapping integers, x / 0 == 0, saturating casts, ordered compares, std::min/max/clamp/round/
-/// fma, no contraction). `args[i]` is argument i's value and must have its type.
-/// Throws std::invalid_argument for an invalid graph (see `validate`), too few arguments or an
-/// argument of the wrong type. Build code using it with -ffp-contract=off (GCC contracts by
-/// default). Example: `evaluate(to_graph(a * 2), std::array{value::of(1.5f)}).as<float>() == 3`.
-/// Thread-safety: a pure function.
-inline value evaluate(const graph& g, std::span<const value> args) {
-  validate(g);
-  std::vector<value> v(g.nodes.size());
-  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+namespace detail {
+
+// Evaluates nodes one step at a time: in index order without loops; with loops, scope by scope
+// as the loop plan says (the order the backend's code computes them in).
+struct reference_machine {
+  const graph& g;
+  const loop_plan& plan;
+  std::span<const value> args;
+  std::int64_t element_index;
+  std::vector<value> v;
+  std::vector<std::vector<value>> env;      // per depth: the running loop's values
+  std::vector<std::vector<value>> results;  // per loop: its final carried values
+
+  void run(const std::vector<std::int32_t>& list) {
+    for (std::int32_t i : list) {
+      const std::int32_t s = plan.scope_of[static_cast<std::size_t>(i)];
+      if (s >= 0) {
+        run_loop(plan.loops[static_cast<std::size_t>(s)], results[static_cast<std::size_t>(s)]);
+      } else {
+        step(i);
+      }
+    }
+  }
+
+  std::vector<value> values(const std::vector<std::int32_t>& nodes) const {
+    std::vector<value> r;
+    for (std::int32_t i : nodes) r.push_back(v[static_cast<std::size_t>(i)]);
+    return r;
+  }
+
+  void run_loop(const loop_scope& s, std::vector<value>& out) {
+    run(s.before);
+    std::vector<value> c = values(s.init);
+    auto& e = env[static_cast<std::size_t>(s.depth)];
+    if (s.is_while) {
+      for (;;) {
+        e = c;
+        run(s.cond_steps);
+        if (!v[static_cast<std::size_t>(s.cond)].as<bool>()) break;
+        run(s.body_steps);
+        c = values(s.next);
+      }
+    } else {
+      with_type(v[static_cast<std::size_t>(s.lo)].type, [&](auto t) {
+        using C = typename decltype(t)::type;
+        if constexpr (std::is_integral_v<C> && !std::is_same_v<C, bool>) {
+          const C hi = v[static_cast<std::size_t>(s.hi)].as<C>();
+          for (C i = v[static_cast<std::size_t>(s.lo)].as<C>(); i < hi; ++i) {
+            e = c;
+            e.push_back(value::of<C>(i));
+            run(s.body_steps);
+            c = values(s.next);
+          }
+        }
+      });
+    }
+    out = std::move(c);
+  }
+
+  void step(std::int32_t index) {
+    const auto i = static_cast<std::size_t>(index);
     const node& n = g.nodes[i];
     auto in = [&](int k) -> const value& { return v[static_cast<std::size_t>(n.operand[k])]; };
+    switch (n.code) {
+      case op::index: v[i] = value::of<std::int64_t>(element_index); return;
+      case op::loop_var:
+        v[i] = env[static_cast<std::size_t>(n.bits)].at(static_cast<std::size_t>(n.index));
+        return;
+      case op::loop_result:
+        v[i] = results[static_cast<std::size_t>(plan.scope_of[static_cast<std::size_t>(
+            n.operand[0])])][static_cast<std::size_t>(n.index)];
+        return;
+      case op::pack:
+      case op::loop: return;  // run by run_loop
+      default: break;
+    }
     switch (arity(n.code)) {
       case 0:
         if (n.code == op::constant) {
@@ -404,34 +489,58 @@ inline value evaluate(const graph& g, std::span<const value> args) {
         break;
       case 1:
         if (n.code == op::cast) {
-          v[i] = detail::convert_value(in(0), n.type);
+          v[i] = convert_value(in(0), n.type);
         } else {
-          v[i] = detail::with_type(in(0).type, [&](auto t) {
+          v[i] = with_type(in(0).type, [&](auto t) {
             using T = typename decltype(t)::type;
-            return detail::eval_unary<T>(n.code, in(0).as<T>());
+            return eval_unary<T>(n.code, in(0).as<T>());
           });
         }
         break;
       case 2:
-        v[i] = detail::with_type(in(0).type, [&](auto t) {
+        v[i] = with_type(in(0).type, [&](auto t) {
           using T = typename decltype(t)::type;
-          return detail::eval_binary<T>(n.code, in(0).as<T>(), in(1).as<T>());
+          return eval_binary<T>(n.code, in(0).as<T>(), in(1).as<T>());
         });
         break;
       default:
-        v[i] = detail::with_type(in(1).type, [&](auto t) {
+        v[i] = with_type(in(1).type, [&](auto t) {
           using T = typename decltype(t)::type;
           if (n.code == op::select) {
-            return detail::eval_ternary<T>(n.code, in(0).as<bool>(), T{}, in(1).as<T>(),
-                                           in(2).as<T>());
+            return eval_ternary<T>(n.code, in(0).as<bool>(), T{}, in(1).as<T>(), in(2).as<T>());
           }
-          return detail::eval_ternary<T>(n.code, false, in(0).as<T>(), in(1).as<T>(),
-                                         in(2).as<T>());
+          return eval_ternary<T>(n.code, false, in(0).as<T>(), in(1).as<T>(), in(2).as<T>());
         });
         break;
     }
   }
-  return v[static_cast<std::size_t>(g.root)];
+};
+
+}  // namespace detail
+
+/// Evaluates a graph for one element, op by op, with exactly the semantics the JIT implements
+/// (wrapping integers, x / 0 == 0, saturating casts, ordered compares, std::min/max/clamp/round/
+/// fma, no contraction). `args[i]` is argument i's value and must have its type.
+/// Throws std::invalid_argument for an invalid graph (see `validate`), too few arguments or an
+/// argument of the wrong type. Build code using it with -ffp-contract=off (GCC contracts by
+/// default). Loops run as the plain C++ loops they stand for; `element_index` is the value of
+/// `jit::index()`.
+/// Example: `evaluate(to_graph(a * 2), std::array{value::of(1.5f)}).as<float>() == 3`.
+/// Thread-safety: a pure function.
+inline value evaluate(const graph& g, std::span<const value> args,
+                      std::int64_t element_index = 0) {
+  validate(g);
+  const detail::loop_plan plan = detail::make_loop_plan(g);
+  detail::reference_machine m{g, plan, args, element_index,
+                              std::vector<value>(g.nodes.size()), {}, {}};
+  if (!plan.has_loops) {
+    for (std::size_t i = 0; i < g.nodes.size(); ++i) m.step(static_cast<std::int32_t>(i));
+  } else {
+    m.env.resize(64);
+    m.results.resize(plan.loops.size());
+    m.run(plan.top);
+  }
+  return m.v[static_cast<std::size_t>(g.root)];
 }
 
 }  // namespace parjit::expr

@@ -47,9 +47,18 @@ enum class op : std::uint8_t {
   select,  ///< operand[0] bool ? operand[1] : operand[2]
   fma,     ///< a * b + c with one rounding (std::fma)
   clamp,   ///< std::clamp(x, lo, hi): x < lo ? lo : hi < x ? hi : x
+  // loops (loops.hpp): appended, so the codes above stay
+  index,        ///< leaf: the element's index (int64), jit::index()
+  loop_var,     ///< leaf: value `index` of the loop at nesting depth `bits` (carries 0..n-1, a
+                ///< fori's counter n), inside that loop's body or condition
+  pack,         ///< (a, b): a list of a loop's values, pack(pack(v0, v1), v2); only under `loop`
+  loop_result,  ///< carry `index` of the loop node operand 0, after the loop
+  loop,         ///< (initial values, next values, control): `index` = number of carries n,
+                ///< `bits` = depth | kind << 32 (kind 0: fori, control = pack(lo, hi) in the
+                ///< counter's type; 1: loop_while, control = the condition, bool)
 };
 
-inline constexpr int op_count = static_cast<int>(op::clamp) + 1;
+inline constexpr int op_count = static_cast<int>(op::loop) + 1;
 
 /// The op's name as the printer spells a function call (`"add"`, `"sqrt"`, `"logical_not"`).
 constexpr std::string_view name_of(op o) noexcept {
@@ -60,17 +69,20 @@ constexpr std::string_view name_of(op o) noexcept {
       "acosh", "atanh", "erf", "erfc", "trunc", "isnan", "isfinite", "isinf", "signbit", "sign",
       "add", "sub", "mul", "div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
       "logical_or", "pow", "min", "max", "atan2", "hypot", "copysign", "fmod", "floor_div", "floor_mod",
-      "select", "fma", "clamp"};
+      "select", "fma", "clamp", "index", "loop_var", "pack", "loop_result", "loop"};
   const auto i = static_cast<int>(o);
   return i < op_count ? names[i] : std::string_view{"?"};
 }
 
 static_assert(name_of(op::sign) == "sign" && name_of(op::floor_mod) == "floor_mod" &&
-              name_of(op::clamp) == "clamp");
+              name_of(op::clamp) == "clamp" && name_of(op::loop) == "loop");
 
 /// Number of operands an op takes.
 constexpr int arity(op o) noexcept {
-  if (o == op::argument || o == op::constant) return 0;
+  if (o == op::argument || o == op::constant || o == op::index || o == op::loop_var) return 0;
+  if (o == op::loop_result) return 1;
+  if (o == op::pack) return 2;
+  if (o == op::loop) return 3;
   if (o < op::add) return 1;
   if (o < op::select) return 2;
   return 3;
@@ -86,8 +98,11 @@ struct node {
   op code = op::constant;
   scalar_kind type = scalar_kind::f64;  ///< type of this node's value
   std::int32_t operand[3] = {-1, -1, -1};
-  std::int32_t index = 0;  ///< argument: which kernel argument (0-based)
-  /// constant: the value's bytes in `type`'s representation (bool: 0 or 1), zero-padded.
+  /// argument: which kernel argument (0-based); loop_var / loop_result: which value; loop: how
+  /// many carries.
+  std::int32_t index = 0;
+  /// constant: the value's bytes in `type`'s representation (bool: 0 or 1), zero-padded;
+  /// loop_var: the loop's depth; loop: depth | kind << 32.
   std::uint64_t bits = 0;
 
   template <element T>

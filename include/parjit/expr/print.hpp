@@ -115,6 +115,29 @@ struct printer {
         out += name_of(n.type);
         return;
       case op::constant: append_constant(out, n); return;
+      case op::index: out += "index()"; return;
+      case op::loop_var:  // v<depth>.<slot>
+        out += 'v';
+        out += std::to_string(n.bits);
+        out += '.';
+        out += std::to_string(n.index);
+        out += ':';
+        out += name_of(n.type);
+        return;
+      case op::loop_result:  // result<k>(loop)
+        text(")");
+        child(n.operand[0]);
+        out += "result<" + std::to_string(n.index) + ">(";
+        return;
+      case op::loop:  // fori<depth, n>(inits, next, pack(lo, hi)) / while<depth, n>(..., cond)
+        text(")");
+        for (int k = 2; k >= 0; --k) {
+          child(n.operand[k]);
+          if (k) text(", ");
+        }
+        out += (n.bits >> 32) == 1 ? "while<" : "fori<";
+        out += std::to_string(n.bits & 0xffffffffu) + ", " + std::to_string(n.index) + ">(";
+        return;
       case op::neg:
         text(")");
         child(n.operand[0]);
@@ -159,7 +182,9 @@ struct printer {
 /// Canonical, human-readable text of a graph: arguments as `a0:float`, constants exactly with
 /// their type (`0.5:double`, `-3:int32`, `true:bool`, `nan(0x7ff8000000000000):double`), casts as
 /// `float(...)`, operators fully parenthesised, other ops as calls; a non-leaf node used more
-/// than once is printed once as `tK = ...; ` before the result. Graphs with the same canonical
+/// than once is printed once as `tK = ...; ` before the result. Loops print as
+/// `fori<depth, n>(initial values, next values, pack(lo, hi))` or `while<depth, n>(..., cond)`,
+/// their variables as `v<depth>.<slot>:type`, their results as `result<k>(loop)`. Graphs with the same canonical
 /// form print the same text; any difference in a type, op, literal or shape changes it.
 /// Example: `to_string(to_graph(sqrt(a * a + b * b)))` with float a, b is
 /// `sqrt(((a0:float * a0:float) + (a1:float * a1:float)))`.

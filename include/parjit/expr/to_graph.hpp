@@ -95,7 +95,7 @@ template <class E>
   requires detail::operand<E>
 graph to_graph(const E& e) {
   detail::graph_builder b;
-  const std::int32_t root = detail::lower(b, detail::as_expression(e));
+  const std::int32_t root = lower(b, detail::as_expression(e));  // unqualified: ADL finds loops.hpp's
   // Folding a literal's conversion leaves the unconverted literal behind; canonical() drops it.
   return canonical(std::move(b).finish(root));
 }

@@ -2,6 +2,7 @@
 // (`jit::sqrt`, `jit::select`, `jit::cast<T>`, `jit::min`, ...), plus the reduction tags.
 #pragma once
 
+#include "../expr/loops.hpp"
 #include "../expr/nodes.hpp"
 
 namespace parjit::jit {
@@ -61,6 +62,11 @@ using expr::min;
 using expr::max;
 using expr::max_fn;
 using expr::min_fn;
+// Loops with carried values and the element's index (expr/loops.hpp).
+using expr::fori;
+using expr::index;
+using expr::loop_while;
+using expr::tuple;
 
 /// Reduction tag: `jit::reduce(jit::sum, f)` adds f's values. Thread-safety: a constant.
 struct sum_t {

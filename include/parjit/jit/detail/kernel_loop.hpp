@@ -10,6 +10,7 @@
 #include "errors.hpp"
 #include "llvm.hpp"
 #include "lowering.hpp"
+#include "lowering_loops.hpp"
 #include "session.hpp"
 
 namespace parjit::jit::detail {
@@ -132,10 +133,16 @@ void build_kernel(llvm::Module& m, const std::string& name, const expr::graph& g
   llvm::Value* args = f->getArg(3);
 
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
-  lowering low(m, b, g, sig, opts);
+  loop_lowering low(m, b, g, sig, opts);
   low.load_arguments(args);
   const scalar_kind res = sig.result;
   const scalar_kind gty = g.type();
+
+  if (sig.kind == kernel_kind::elementwise && low.has_loops()) {
+    emit_vector_groups(low, b, f, begin, end, out, gty, res);  // lowering_loops.hpp
+    b.CreateRetVoid();
+    return;
+  }
 
   if (sig.kind == kernel_kind::elementwise) {
     emit_loop(

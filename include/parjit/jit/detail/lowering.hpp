@@ -22,14 +22,19 @@ using expr::scalar_kind;
 
 const char* kind_name(scalar_kind k) { return expr::name_of(k).data(); }
 
-class lowering : math_lowering {
+class lowering : protected math_lowering {
  public:
   lowering(llvm::Module& m, llvm::IRBuilder<>& b, const expr::graph& g, const signature& sig,
            const options& opts)
       : math_lowering(m, b, opts), g_(g), sig_(sig) {}
 
-  // Type used for values of `k` in registers (bool is i1).
+  // Type used for values of `k` in registers (bool is i1): a vector of `width_` lanes in the
+  // vector code of loop kernels (lowering_loops.hpp), else one element.
   llvm::Type* value_type(scalar_kind k) const {
+    llvm::Type* t = scalar_type(k);
+    return width_ > 1 ? llvm::FixedVectorType::get(t, width_) : t;
+  }
+  llvm::Type* scalar_type(scalar_kind k) const {
     switch (k) {
       case scalar_kind::boolean: return b_.getInt1Ty();
       case scalar_kind::i8:
@@ -47,7 +52,7 @@ class lowering : math_lowering {
   }
   // Type used in memory (bool is one byte).
   llvm::Type* memory_type(scalar_kind k) const {
-    return k == scalar_kind::boolean ? b_.getInt8Ty() : value_type(k);
+    return k == scalar_kind::boolean ? b_.getInt8Ty() : scalar_type(k);
   }
 
   llvm::Value* load_element(llvm::Value* ptr, scalar_kind k) {
@@ -127,7 +132,11 @@ class lowering : math_lowering {
     return v[static_cast<std::size_t>(g_.root)];
   }
 
- private:
+ protected:
+  unsigned width_ = 1;
+  llvm::Value* base_of(std::size_t arg) const { return base_[arg]; }
+  llvm::Value* scalar_of(std::size_t arg) const { return scalar_[arg]; }
+
   void expect(bool ok, std::int32_t k, const expr::node& n, const char* what) {
     if (!ok) {
       fail("graph node " + std::to_string(k) + " (" + kind_name(n.type) + "): " + what);
@@ -246,7 +255,7 @@ class lowering : math_lowering {
         llvm::Value* one = llvm::ConstantInt::get(vt, 1);
         llvm::Value* d_zero = b_.CreateICmpEQ(a[1], zero);
         if (ty == scalar_kind::boolean) {  // x / true == x, x % true == 0; by false: 0
-          return n.code == op::div ? b_.CreateAnd(a[0], a[1]) : b_.getFalse();
+          return n.code == op::div ? b_.CreateAnd(a[0], a[1]) : llvm::ConstantInt::get(vt, 0);
         }
         if (expr::is_signed(ty)) {
           // x / 0 == 0 and x / -1 == -x (wrapping, so INT_MIN / -1 == INT_MIN) without a trap.
@@ -317,6 +326,11 @@ class lowering : math_lowering {
         llvm::Value* upper = b_.CreateSelect(compare(op::lt, a[2], a[0], ty), a[2], a[0]);
         return b_.CreateSelect(compare(op::lt, a[0], a[1], ty), a[1], upper);
       }
+      case op::index:
+      case op::loop_var:
+      case op::pack:
+      case op::loop_result:
+      case op::loop: break;  // lowering_loops.hpp
     }
     fail("graph node " + std::to_string(k) + " has an unknown operation");
   }

@@ -3,7 +3,9 @@
 // numpy.sign, and Python's floor division and modulo. lowering.hpp derives from this.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "../../expr/graph.hpp"
@@ -32,6 +34,9 @@ class math_lowering {
   llvm::Value* call_libm(const char* f64_name, const char* f32_name,
                          std::initializer_list<llvm::Value*> xs, bool exact) {
     llvm::Type* t = (*xs.begin())->getType();
+    if (auto* vt = llvm::dyn_cast<llvm::FixedVectorType>(t)) {
+      return call_libm_lanes(f64_name, f32_name, std::vector<llvm::Value*>(xs), vt, exact);
+    }
     const bool f32 = t->isFloatTy();
     std::vector<llvm::Type*> params(xs.size(), t);
     llvm::FunctionType* ft = llvm::FunctionType::get(t, params, false);
@@ -45,6 +50,65 @@ class math_lowering {
     c->setDoesNotAccessMemory();
     if (exact) c->addFnAttr(llvm::Attribute::NoBuiltin);
     return c;
+  }
+
+  // The vector code of loop kernels: libmvec's variant for register-sized pieces when vector
+  // math may use it (`libmvec_`), else the scalar call per lane.
+  llvm::Value* call_libm_lanes(const char* f64_name, const char* f32_name,
+                               const std::vector<llvm::Value*>& xs, llvm::FixedVectorType* vt,
+                               bool exact) {
+    llvm::Type* et = vt->getElementType();
+    const unsigned n = vt->getNumElements();
+    const unsigned esize = et->isFloatTy() ? 4 : 8;
+    const unsigned piece = vector_bytes_ / esize;
+    const std::string base = et->isFloatTy() ? f32_name : f64_name;
+    llvm::Value* r = llvm::PoisonValue::get(vt);
+    if (!exact && libmvec_ && piece >= 2 && n % piece == 0) {
+      const char isa = vector_bytes_ == 64 ? 'e' : vector_bytes_ == 32 ? 'd' : 'b';
+      auto* pt = llvm::FixedVectorType::get(et, piece);
+      const std::string name = std::string("_ZGV") + isa + "N" + std::to_string(piece) +
+                               (xs.size() == 2 ? "vv_" : "v_") + base;
+      std::vector<llvm::Type*> params(xs.size(), pt);
+      llvm::FunctionCallee callee =
+          m_.getOrInsertFunction(name, llvm::FunctionType::get(pt, params, false));
+      if (auto* f = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+        f->setDoesNotAccessMemory();
+        f->setDoesNotThrow();
+        f->addFnAttr(llvm::Attribute::WillReturn);
+      }
+      llvm::SmallVector<int, 64> whole;
+      for (unsigned j = 0; j < n; ++j) whole.push_back(static_cast<int>(j));
+      std::vector<llvm::Value*> parts;
+      for (unsigned p = 0; p < n; p += piece) {
+        llvm::SmallVector<int, 64> lanes;
+        for (unsigned j = 0; j < piece; ++j) lanes.push_back(static_cast<int>(p + j));
+        std::vector<llvm::Value*> args;
+        for (llvm::Value* x : xs) args.push_back(n == piece ? x : b_.CreateShuffleVector(x, lanes));
+        llvm::CallInst* c = b_.CreateCall(callee, args);
+        c->setDoesNotAccessMemory();
+        parts.push_back(c);
+      }
+      if (parts.size() == 1) return parts[0];
+      while (parts.size() > 1) {  // concatenate pairwise
+        std::vector<llvm::Value*> joined;
+        for (std::size_t p = 0; p + 1 < parts.size(); p += 2) {
+          const unsigned w = llvm::cast<llvm::FixedVectorType>(parts[p]->getType())->getNumElements();
+          llvm::SmallVector<int, 64> both;
+          for (unsigned j = 0; j < 2 * w; ++j) both.push_back(static_cast<int>(j));
+          joined.push_back(b_.CreateShuffleVector(parts[p], parts[p + 1], both));
+        }
+        parts = std::move(joined);
+      }
+      return parts[0];
+    }
+    for (unsigned j = 0; j < n; ++j) {
+      std::vector<llvm::Value*> args;
+      for (llvm::Value* x : xs) args.push_back(b_.CreateExtractElement(x, std::uint64_t{j}));
+      llvm::Value* y = args.size() == 2 ? call_libm(f64_name, f32_name, {args[0], args[1]}, exact)
+                                        : call_libm(f64_name, f32_name, {args[0]}, exact);
+      r = b_.CreateInsertElement(r, y, std::uint64_t{j});
+    }
+    return r;
   }
 
   // libm functions C++ calls by these names; with vector math the loop vectoriser maps them to
@@ -82,8 +146,11 @@ class math_lowering {
   // fast-math flags, so `fastmath` (which lets LLVM assume no NaN or Inf in floating
   // operations) cannot fold these tests away.
   llvm::Value* classify(op code, llvm::Value* x) {
-    const unsigned bits = x->getType()->getPrimitiveSizeInBits().getFixedValue();
+    const unsigned bits = x->getType()->getScalarSizeInBits();
     llvm::Type* it = b_.getIntNTy(bits);
+    if (auto* vt = llvm::dyn_cast<llvm::FixedVectorType>(x->getType())) {
+      it = llvm::FixedVectorType::get(it, vt->getNumElements());  // loop kernels' vector code
+    }
     llvm::Value* v = b_.CreateBitCast(x, it);
     if (code == op::signbit) return b_.CreateICmpSLT(v, llvm::ConstantInt::get(it, 0));
     const llvm::APInt magnitude = llvm::APInt::getSignedMaxValue(bits);
@@ -170,6 +237,8 @@ class math_lowering {
   llvm::Module& m_;
   llvm::IRBuilder<>& b_;
   const options& opts_;
+  bool libmvec_ = false;        // vector code may call libmvec (set by lowering_loops.hpp)
+  unsigned vector_bytes_ = 16;  // the host's vector register size
 };
 
 }  // namespace
