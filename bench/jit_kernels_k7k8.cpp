@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <parjit/jit.hpp>
+#include <parjit/parallel/huge_page.hpp>
 
 namespace parjit_bench {
 
@@ -46,8 +47,8 @@ auto make_k8() {
 // c on a sqrt(n) x sqrt(n) grid of [-2.2, 1] x [-1.2, 1.2] (bench/compare/kernels.py's grid);
 // x uniform in [0, 1).
 struct loop_data {
-  std::vector<float> cr, ci, x, out;
-  std::vector<std::int32_t> counts;
+  parjit::huge_page_vector<float> cr, ci, x, out;  // as every benchmark array (issue 14)
+  parjit::huge_page_vector<std::int32_t> counts;
   explicit loop_data(std::size_t n) : cr(n), ci(n), x(n), out(n), counts(n) {
     const auto side = static_cast<std::size_t>(std::max(1.0, std::round(std::sqrt(double(n)))));
     std::mt19937_64 rng(42);
