@@ -173,6 +173,16 @@ for t in kernels executors; do
   log "$t.py took $((SECONDS - t0)) s"
 done
 
+# The loop kernels K7, K8 (jit::loop_while, jit::fori) against numba's @njit and prange loops.
+log "running bench/compare/kernels.py (loop kernels)"
+t0=$SECONDS
+loop_sizes=100000,1000000
+((quick)) && loop_sizes=100000
+"$PYTHON" "$src/bench/compare/kernels.py" "${py_args[@]}" --kernels K7_mandelbrot,K8_logistic \
+    --systems numba_njit,numba_parallel --sizes "$loop_sizes" --out "$out/py_loops.json" \
+    2>"$out/py_loops.log" || log "kernels.py (loop kernels) failed (see $out/py_loops.log)"
+log "kernels.py (loop kernels) took $((SECONDS - t0)) s"
+
 # --- report --------------------------------------------------------------------------------------
 check=()
 ((quick)) && check=(--check)
