@@ -199,7 +199,7 @@ constexpr element_index<> index() noexcept { return {}; }
 /// Thread-safety: traces on the calling thread.
 template <class Lo, class Hi, class Init, class Body>
   requires detail::operand<Lo> && detail::operand<Hi>
-constexpr auto fori(const Lo& lo, const Hi& hi, const Init& init, const Body& body) {
+auto fori(const Lo& lo, const Hi& hi, const Init& init, const Body& body) {
   constexpr scalar_kind counter = detail::binary_operand_type(
       op::lt, detail::kind_of_operand<Lo>(), detail::kind_of_operand<Hi>());
   static_assert(is_integral(counter) && counter != scalar_kind::boolean,
@@ -230,7 +230,7 @@ constexpr auto fori(const Lo& lo, const Hi& hi, const Init& init, const Body& bo
 /// Example (Mandelbrot): see docs/jit.md; `auto [zr, zi, n] = jit::loop_while(jit::tuple(...),
 /// cond, body);`. Thread-safety: traces on the calling thread.
 template <class Init, class Cond, class Body>
-constexpr auto loop_while(const Init& init, const Cond& cond, const Body& body) {
+auto loop_while(const Init& init, const Cond& cond, const Body& body) {
   const auto inits = detail::carry_items(init);
   using Inits = std::remove_cvref_t<decltype(inits)>;
   constexpr std::size_t n = std::tuple_size_v<Inits>;
