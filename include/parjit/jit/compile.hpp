@@ -23,12 +23,64 @@ enum class kernel_kind : std::uint8_t {
   max,          ///< *out = IEEE maximum
 };
 
+/// How a compiled loop reaches an array argument (`argument_type::form`).
+enum class access : std::uint8_t {
+  contiguous,  ///< `args[i]` points to element 0; the element of index k is element k
+  strided,     ///< `args[i]` points to a `strided_descriptor`: element k is `data[k * stride]`
+  table,       ///< `args[i]` points to a `table_descriptor`: read whole, only through gathers
+};
+
+/// What a gather from a table (`jit::table`) does with an index outside the table.
+enum class index_policy : std::uint8_t {
+  checked,   ///< no read out of bounds; the call throws std::out_of_range afterwards
+  clamp,     ///< the index is clamped to the table (each coordinate of a 2-D table)
+  constant,  ///< reads the table's fill value (`table_descriptor::fill`)
+};
+
 /// One kernel argument: its element type and whether it is a runtime scalar (one value) rather
-/// than an array (one value per index).
+/// than an array (one value per index); for arrays, how the loop reaches them.
 struct argument_type {
   expr::scalar_kind type = expr::scalar_kind::f64;
   bool scalar = false;
+  access form = access::contiguous;
+  index_policy policy = index_policy::checked;  ///< tables only
+  std::uint8_t dims = 1;                        ///< tables only: 1 or 2
   friend bool operator==(const argument_type&, const argument_type&) = default;
+};
+
+/// `args[i]` of an `access::strided` argument: element k is at `data + k * stride` elements.
+struct strided_descriptor {
+  const void* data = nullptr;
+  std::int64_t stride = 1;  ///< in elements, >= 1
+};
+
+struct table_descriptor;
+/// Called by checked gathers for a group of elements where some index is out of range:
+/// `element` is the first element of the group, `index[j]` the index of lane j (for a 2-D table
+/// the row-major offset `y * width + x`, or -1 when a coordinate is negative), `bad` has bit j
+/// set where lane j is out of range.
+using gather_fault_function = void (*)(table_descriptor* table, std::int64_t element,
+                                       const std::int64_t* index, std::uint64_t bad,
+                                       std::int32_t lanes);
+
+/// `args[i]` of an `access::table` argument. A 1-D table has `width` elements (`height` 1); a
+/// 2-D table `height` rows of `width` elements, `row_stride` elements apart.
+struct table_descriptor {
+  const void* data = nullptr;
+  std::int64_t width = 0;
+  std::int64_t height = 1;
+  std::int64_t row_stride = 0;
+  std::uint64_t fill = 0;  ///< index_policy::constant: the value's bits in the element type
+  gather_fault_function fault = nullptr;  ///< index_policy::checked
+  void* fault_state = nullptr;            ///< the caller's, for `fault`
+};
+
+/// `args[n]` (after the n arguments): where the call's elements sit in the whole. `jit::index()`
+/// is `index_offset + i`; in a kernel over 2-D views, `jit::x()` is i (the element in its row)
+/// and `jit::y()` is `y`.
+struct call_context {
+  std::int64_t index_offset = 0;
+  std::int64_t y = 0;
 };
 
 /// The types a specialisation is compiled for: argument `i` of the graph is `args[i]`; `result` is
@@ -41,8 +93,10 @@ struct signature {
 };
 
 /// The native entry point of a compiled loop. It processes indices [begin, end): `args[i]` points
-/// to array `i`'s element 0 (arrays) or to the value (scalars); `out` points to the output's
-/// element 0 (elementwise) or to one accumulator that receives the chunk's result (reductions).
+/// to array `i`'s element 0 (arrays), to the value (scalars) or to a descriptor (strided arrays,
+/// tables: see `access`), and `args[n]` to a `call_context` (or is null: index offset 0, y 0);
+/// `out` points to the output's element 0 (elementwise) or to one accumulator that receives the
+/// chunk's result (reductions).
 using kernel_function = void (*)(std::int64_t begin, std::int64_t end, void* out,
                                  const void* const* args);
 
