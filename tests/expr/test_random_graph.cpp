@@ -48,7 +48,13 @@ TEST_CASE("random_graph: 2,000 seeded graphs are valid, shallow enough, and use 
   for (int i = 0; i < 2000; ++i) {
     const auto& sig = signatures[static_cast<std::size_t>(i) % signatures.size()];
     const int max_depth = 1 + i % 6;
-    const graph g = random_graph(rng, max_depth, sig);
+    // every third graph may gather from a 1-D and a 2-D table (arguments after sig's)
+    const parjit::test::table_spec tables[] = {
+        {scalar_kind::u8, parjit::expr::index_policy::clamp, 1},
+        {scalar_kind::f64, parjit::expr::index_policy::constant, 2}};
+    const graph g = random_graph(rng, max_depth, sig,
+                                 i % 3 == 0 ? std::span<const parjit::test::table_spec>(tables)
+                                            : std::span<const parjit::test::table_spec>());
     INFO("graph " << i << ": " << to_string(g));
     REQUIRE_NOTHROW(validate(g));
     REQUIRE(depth_of(g) <= max_depth);
@@ -61,7 +67,10 @@ TEST_CASE("random_graph: 2,000 seeded graphs are valid, shallow enough, and use 
     }
     result_types.insert(g.type());
   }
-  CHECK(ops_seen.size() == static_cast<std::size_t>(op_count));
+  // Every op but jit::x() / jit::y() (column, row), which only 2-D calls make: test_tables.cpp.
+  CHECK(ops_seen.size() == static_cast<std::size_t>(op_count) - 2);
+  CHECK(ops_seen.count(op::gather) == 1);
+  CHECK(ops_seen.count(op::gather2) == 1);
   CHECK(result_types.size() == static_cast<std::size_t>(scalar_kind_count));
 }
 

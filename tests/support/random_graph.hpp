@@ -69,6 +69,7 @@ T random_element(std::mt19937_64& rng, double edge_rate) {
 struct table_spec {
   expr::scalar_kind type = expr::scalar_kind::f32;
   expr::index_policy policy = expr::index_policy::clamp;
+  int dims = 1;  ///< 2: read as t(x, y) (op::gather2)
 };
 
 namespace detail {
@@ -257,14 +258,15 @@ class graph_generator {
         return slots[slot] == want ? x : b_.add(expr::op::cast, want, x);
       }
     }
-    if (!tables_.empty() && depth > 0 && chance(rng_, 0.15)) {  // a gather at a computed index
+    if (!tables_.empty() && depth > 1 && chance(rng_, 0.15)) {  // a gather at computed indices
       const auto j = std::uniform_int_distribution<std::size_t>(0, tables_.size() - 1)(rng_);
       expr::node n;
-      n.code = expr::op::gather;
+      n.code = tables_[j].dims == 2 ? expr::op::gather2 : expr::op::gather;
       n.type = tables_[j].type;
       n.index = static_cast<std::int32_t>(args_.size() + j);
       n.bits = static_cast<std::uint64_t>(tables_[j].policy);
-      n.operand[0] = make(depth - 1, expr::scalar_kind::i64);
+      n.operand[0] = make(depth - 2, expr::scalar_kind::i64);  // depth - 2: room for a cast
+      if (tables_[j].dims == 2) n.operand[1] = make(depth - 2, expr::scalar_kind::i64);
       const std::int32_t x = b_.add(n);
       return n.type == want ? x : b_.add(expr::op::cast, want, x);
     }
