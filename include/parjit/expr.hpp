@@ -4,6 +4,7 @@
 #pragma once
 
 #include "expr/evaluate.hpp"
+#include "expr/gather.hpp"
 #include "expr/graph.hpp"
 #include "expr/loops.hpp"
 #include "expr/nodes.hpp"

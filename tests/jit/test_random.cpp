@@ -1,5 +1,5 @@
 // Property test: 1,000 seeded random expression trees (depth <= 6, every op and element type,
-// arrays and runtime scalars) compiled by the JIT equal the reference evaluator bit for bit,
+// arrays, runtime scalars and gathers from clamped or constant-policy tables) compiled by the JIT equal the reference evaluator bit for bit,
 // elementwise and (where the result is exact in any order) as reductions. Prints the failing tree.
 #include "jit_support.hpp"
 
@@ -99,7 +99,23 @@ TEST_CASE("random trees: the JIT equals the reference evaluator", "[jit][random]
       types.push_back(static_cast<scalar_kind>(
           std::uniform_int_distribution<int>(0, expr::scalar_kind_count - 1)(rng)));
     }
-    const expr::graph g = parjit::test::random_graph(rng, 6, types);
+    // A third of the trees gather from a table (clamp or constant policy, 1 to 40 elements).
+    std::vector<parjit::test::table_spec> specs;
+    std::vector<buffer> table_data;
+    std::vector<expr::table_contents> contents(types.size());
+    if (std::uniform_int_distribution<int>(0, 2)(rng) == 0) {
+      const auto k = static_cast<scalar_kind>(
+          std::uniform_int_distribution<int>(0, expr::scalar_kind_count - 1)(rng));
+      const auto policy = std::uniform_int_distribution<int>(0, 1)(rng) == 0
+                              ? expr::index_policy::clamp
+                              : expr::index_policy::constant;
+      specs.push_back({k, policy});
+      const auto size = std::uniform_int_distribution<std::size_t>(1, 40)(rng);
+      table_data.push_back(make_buffer(rng, k, false, size));
+      contents.push_back({k, table_data.back().bytes.data(), static_cast<std::int64_t>(size), 1,
+                          static_cast<std::int64_t>(size), parjit::test::random_value(rng, k)});
+    }
+    const expr::graph g = parjit::test::random_graph(rng, 6, types, specs);
     const std::size_t n = sizes[std::uniform_int_distribution<std::size_t>(0, 5)(rng)];
     jit::signature sig;
     std::vector<buffer> args;
@@ -107,6 +123,12 @@ TEST_CASE("random trees: the JIT equals the reference evaluator", "[jit][random]
       const bool scalar = std::uniform_int_distribution<int>(0, 3)(rng) == 0;
       sig.args.push_back({types[static_cast<std::size_t>(i)], scalar});
       args.push_back(make_buffer(rng, types[static_cast<std::size_t>(i)], scalar, n));
+    }
+    std::vector<jit::table_descriptor> descriptors;
+    for (std::size_t j = 0; j < specs.size(); ++j) {
+      sig.args.push_back({specs[j].type, false, jit::access::table, specs[j].policy, 1});
+      const expr::table_contents& c = contents[types.size() + j];
+      descriptors.push_back({c.data, c.width, 1, c.width, c.fill.bits, nullptr, nullptr});
     }
     // out: the expression's type, or (a third of the time) another type it converts to
     const bool convert = std::uniform_int_distribution<int>(0, 2)(rng) == 0;
@@ -121,18 +143,21 @@ TEST_CASE("random trees: the JIT equals the reference evaluator", "[jit][random]
     REQUIRE_NOTHROW(k = jit::compile(g, sig, {.vector_math = false}));
     std::vector<const void*> ptrs;
     for (auto& b : args) ptrs.push_back(b.bytes.data());
+    for (auto& d : descriptors) ptrs.push_back(&d);
+    ptrs.push_back(nullptr);  // args[n]: no call_context (index offset 0)
     const auto out_size = static_cast<std::size_t>(expr::size_of(sig.result));
     std::vector<unsigned char> out(n * out_size + 1);
     k(0, static_cast<std::int64_t>(n), out.data(), ptrs.data());
 
-    std::vector<expr::value> element(args.size());
+    std::vector<expr::value> element(args.size() + specs.size());
     std::vector<expr::value> results;
     bool ok = true;
     for (std::size_t i = 0; i < n && ok; ++i) {
       for (std::size_t j = 0; j < args.size(); ++j) {
         element[j] = args[j].values[args[j].scalar ? 0 : i];
       }
-      const expr::value want = expr::evaluate(ref, element, static_cast<std::int64_t>(i));
+      const expr::value want = expr::evaluate(
+          ref, element, expr::element_position{static_cast<std::int64_t>(i), 0, 0, contents});
       const expr::value got = read(out.data() + i * out_size, sig.result);
       results.push_back(want);
       if (!expr::same_value(got, want)) {

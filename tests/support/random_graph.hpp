@@ -62,10 +62,22 @@ T random_element(std::mt19937_64& rng, double edge_rate) {
   }
 }
 
+}  // namespace detail
+
+/// A table argument of a random graph: its element type and index policy (clamp or constant:
+/// random indices leave checked tables at once).
+struct table_spec {
+  expr::scalar_kind type = expr::scalar_kind::f32;
+  expr::index_policy policy = expr::index_policy::clamp;
+};
+
+namespace detail {
+
 class graph_generator {
  public:
-  graph_generator(std::mt19937_64& rng, std::span<const expr::scalar_kind> arg_types)
-      : rng_(rng), args_(arg_types.begin(), arg_types.end()) {}
+  graph_generator(std::mt19937_64& rng, std::span<const expr::scalar_kind> arg_types,
+                  std::span<const table_spec> tables = {})
+      : rng_(rng), args_(arg_types.begin(), arg_types.end()), tables_(tables.begin(), tables.end()) {}
 
   std::int32_t make(int depth, expr::scalar_kind want) {
     using expr::op;
@@ -245,6 +257,17 @@ class graph_generator {
         return slots[slot] == want ? x : b_.add(expr::op::cast, want, x);
       }
     }
+    if (!tables_.empty() && depth > 0 && chance(rng_, 0.15)) {  // a gather at a computed index
+      const auto j = std::uniform_int_distribution<std::size_t>(0, tables_.size() - 1)(rng_);
+      expr::node n;
+      n.code = expr::op::gather;
+      n.type = tables_[j].type;
+      n.index = static_cast<std::int32_t>(args_.size() + j);
+      n.bits = static_cast<std::uint64_t>(tables_[j].policy);
+      n.operand[0] = make(depth - 1, expr::scalar_kind::i64);
+      const std::int32_t x = b_.add(n);
+      return n.type == want ? x : b_.add(expr::op::cast, want, x);
+    }
     if (chance(rng_, 0.03) && (want == expr::scalar_kind::i64 || depth > 0)) {
       expr::node i;
       i.code = expr::op::index;
@@ -277,6 +300,7 @@ class graph_generator {
 
   std::mt19937_64& rng_;
   std::vector<expr::scalar_kind> args_;
+  std::vector<table_spec> tables_;  // arguments args_.size() + j
   std::vector<std::vector<expr::scalar_kind>> scopes_;  // per enclosing loop: its values' types
   expr::detail::graph_builder b_;
 };
@@ -287,13 +311,15 @@ class graph_generator {
 /// of depth at most max_depth (leaves have depth 0), with a random result type. Over many calls
 /// every op appears, including casts of constants and ops on every type the graph allows, and
 /// loops (fori with constant or per-element bounds, loop_while ending within 4 iterations,
-/// nested twice at most) with jit::index();
-/// identical subtrees are merged. Deterministic for a given rng state.
+/// nested twice at most) with jit::index(), and gathers at computed indices from the `tables`
+/// (arguments arg_types.size() + j); identical subtrees are merged. Deterministic for a given
+/// rng state.
 /// Example: `std::mt19937_64 rng{42}; auto g = random_graph(rng, 5, types);`
 /// Thread-safety: uses only rng (one rng per thread).
 inline expr::graph random_graph(std::mt19937_64& rng, int max_depth,
-                                std::span<const expr::scalar_kind> arg_types) {
-  detail::graph_generator gen(rng, arg_types);
+                                std::span<const expr::scalar_kind> arg_types,
+                                std::span<const table_spec> tables = {}) {
+  detail::graph_generator gen(rng, arg_types, tables);
   const auto want = gen.random_kind();
   const auto root = gen.make(max_depth, want);
   return std::move(gen).finish(root);

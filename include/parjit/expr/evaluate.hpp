@@ -113,11 +113,13 @@ inline void validate(const graph& g) {
     if (static_cast<int>(n.type) >= scalar_kind_count) {
       detail::invalid_node(g, i, "unknown type code " + std::to_string(static_cast<int>(n.type)));
     }
+    const bool gather = n.code == op::gather || n.code == op::gather2;
     const bool counted = n.code == op::loop_var || n.code == op::loop_result || n.code == op::loop;
-    if (n.code != op::argument && !counted && n.index != 0) {
+    if (n.code != op::argument && !gather && !counted && n.index != 0) {
       detail::invalid_node(g, i, "index " + std::to_string(n.index) + " on a non-argument");
     }
-    if (n.code != op::constant && n.code != op::loop_var && n.code != op::loop && n.bits != 0) {
+    if (n.code != op::constant && n.code != op::loop_var && n.code != op::loop && !gather &&
+        n.bits != 0) {
       detail::invalid_node(g, i, "constant bits on a non-constant");
     }
     auto operand_type = [&](int k) {
@@ -137,19 +139,29 @@ inline void validate(const graph& g) {
       if (!ok) detail::invalid_node(g, i, what);
     };
     switch (n.code) {
-      case op::argument: {
+      case op::argument:
+      case op::gather:
+      case op::gather2: {  // a table argument is read only by gathers of one shape
         require(n.index >= 0, "negative argument index");
         const auto idx = static_cast<std::size_t>(n.index);
         if (arg_type.size() <= idx) arg_type.resize(idx + 1, 0);
-        const int t = static_cast<int>(n.type) + 1;
+        const int shape = n.code == op::argument ? 0 : n.code == op::gather ? 1 : 2;
+        const int t = static_cast<int>(n.type) + 1 + 64 * shape;
         if (arg_type[idx] != 0 && arg_type[idx] != t) {
-          detail::invalid_node(
-              g, i, "argument " + std::to_string(idx) + " also appears with type " +
-                        std::string(name_of(static_cast<scalar_kind>(arg_type[idx] - 1))));
+          detail::invalid_node(g, i, "argument " + std::to_string(idx) +
+                                         " also appears with another type or as another kind "
+                                         "of argument (array, 1-D or 2-D table)");
         }
         arg_type[idx] = t;
+        if (gather) {
+          require(n.bits <= static_cast<std::uint64_t>(index_policy::constant),
+                  "a gather's policy is checked, clamp or constant");
+          for (int k = 0; k < ar; ++k) expect_operand(k, scalar_kind::i64);
+        }
         break;
       }
+      case op::column:
+      case op::row: require(n.type == scalar_kind::i64, "x() and y() are int64"); break;
       case op::constant: {
         const int bits = 8 * size_of(n.type);
         if (n.type == scalar_kind::boolean) {
@@ -391,6 +403,28 @@ inline value convert_value(const value& v, scalar_kind to) {
 
 }  // namespace detail
 
+/// A table argument's contents for the reference evaluator: `height` rows of `width` elements of
+/// `type`, `row_stride` elements apart (a 1-D table has height 1); `fill` is read by gathers with
+/// index_policy::constant outside the table. Thread-safety: a plain value type.
+struct table_contents {
+  scalar_kind type = scalar_kind::f32;
+  const void* data = nullptr;
+  std::int64_t width = 0;
+  std::int64_t height = 1;
+  std::int64_t row_stride = 0;
+  value fill{};
+};
+
+/// Where the evaluated element sits: `jit::index()`, `jit::x()`, `jit::y()`, and the contents of
+/// table arguments (`tables[k]` for argument k; entries of other arguments are not read).
+/// Thread-safety: a plain value type (the tables are the caller's).
+struct element_position {
+  std::int64_t index = 0;
+  std::int64_t x = 0;
+  std::int64_t y = 0;
+  std::span<const table_contents> tables{};
+};
+
 namespace detail {
 
 // Evaluates nodes one step at a time: in index order without loops; with loops, scope by scope
@@ -399,7 +433,7 @@ struct reference_machine {
   const graph& g;
   const loop_plan& plan;
   std::span<const value> args;
-  std::int64_t element_index;
+  element_position at;
   std::vector<value> v;
   std::vector<std::vector<value>> env;      // per depth: the running loop's values
   std::vector<std::vector<value>> results;  // per loop: its final carried values
@@ -450,12 +484,50 @@ struct reference_machine {
     out = std::move(c);
   }
 
+  value gather(const node& n, std::int64_t x, std::int64_t y) const {
+    const auto k = static_cast<std::size_t>(n.index);
+    if (k >= at.tables.size() || at.tables[k].type != n.type ||
+        (at.tables[k].data == nullptr && at.tables[k].width * at.tables[k].height != 0)) {
+      throw std::invalid_argument("parjit::expr::evaluate: the graph gathers from argument " +
+                                  std::to_string(k) + " but no table of type " +
+                                  std::string(name_of(n.type)) + " is given for it");
+    }
+    const table_contents& t = at.tables[k];
+    const auto policy = static_cast<index_policy>(n.bits);
+    const bool inside = x >= 0 && x < t.width && y >= 0 && y < t.height;
+    if (!inside) {
+      if (policy == index_policy::constant) return t.fill;
+      if (policy == index_policy::checked || t.width == 0 || t.height == 0) {
+        throw std::out_of_range("parjit::expr::evaluate: gather from argument " +
+                                std::to_string(k) + " at (" + std::to_string(x) + ", " +
+                                std::to_string(y) + "), outside its " + std::to_string(t.width) +
+                                " x " + std::to_string(t.height) + " elements");
+      }
+      x = x < 0 ? 0 : x >= t.width ? t.width - 1 : x;
+      y = y < 0 ? 0 : y >= t.height ? t.height - 1 : y;
+    }
+    return with_type(n.type, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T e;
+      std::memcpy(&e, static_cast<const unsigned char*>(t.data) +
+                          static_cast<std::size_t>(y * t.row_stride + x) * sizeof(T),
+                  sizeof(T));
+      return value::of<T>(e);
+    });
+  }
+
   void step(std::int32_t index) {
     const auto i = static_cast<std::size_t>(index);
     const node& n = g.nodes[i];
     auto in = [&](int k) -> const value& { return v[static_cast<std::size_t>(n.operand[k])]; };
     switch (n.code) {
-      case op::index: v[i] = value::of<std::int64_t>(element_index); return;
+      case op::index: v[i] = value::of<std::int64_t>(at.index); return;
+      case op::column: v[i] = value::of<std::int64_t>(at.x); return;
+      case op::row: v[i] = value::of<std::int64_t>(at.y); return;
+      case op::gather:
+      case op::gather2: v[i] = gather(n, in(0).as<std::int64_t>(),
+                                      n.code == op::gather2 ? in(1).as<std::int64_t>() : 0);
+        return;
       case op::loop_var:
         v[i] = env[static_cast<std::size_t>(n.bits)].at(static_cast<std::size_t>(n.index));
         return;
@@ -523,16 +595,16 @@ struct reference_machine {
 /// fma, no contraction). `args[i]` is argument i's value and must have its type.
 /// Throws std::invalid_argument for an invalid graph (see `validate`), too few arguments or an
 /// argument of the wrong type. Build code using it with -ffp-contract=off (GCC contracts by
-/// default). Loops run as the plain C++ loops they stand for; `element_index` is the value of
-/// `jit::index()`.
-/// Example: `evaluate(to_graph(a * 2), std::array{value::of(1.5f)}).as<float>() == 3`.
+/// default). Loops run as the plain C++ loops they stand for; `at` gives `jit::index()`,
+/// `jit::x()`, `jit::y()` and the tables gathers read (a checked gather outside its table throws
+/// std::out_of_range). `args` is indexed by argument number: a table argument's entry is not
+/// read (give any value).
+/// Example: `evaluate(to_graph(a * 2), std::array{value::of(1.5f)}, {}).as<float>() == 3`.
 /// Thread-safety: a pure function.
-inline value evaluate(const graph& g, std::span<const value> args,
-                      std::int64_t element_index = 0) {
+inline value evaluate(const graph& g, std::span<const value> args, const element_position& at) {
   validate(g);
   const detail::loop_plan plan = detail::make_loop_plan(g);
-  detail::reference_machine m{g, plan, args, element_index,
-                              std::vector<value>(g.nodes.size()), {}, {}};
+  detail::reference_machine m{g, plan, args, at, std::vector<value>(g.nodes.size()), {}, {}};
   if (!plan.has_loops) {
     for (std::size_t i = 0; i < g.nodes.size(); ++i) m.step(static_cast<std::int32_t>(i));
   } else {
@@ -541,6 +613,14 @@ inline value evaluate(const graph& g, std::span<const value> args,
     m.run(plan.top);
   }
   return m.v[static_cast<std::size_t>(g.root)];
+}
+
+/// `evaluate(g, args, {.index = element_index})`: an element without tables or 2-D position.
+/// Example: `evaluate(to_graph(a * 2), std::array{value::of(1.5f)}).as<float>() == 3`.
+/// Thread-safety: a pure function.
+inline value evaluate(const graph& g, std::span<const value> args,
+                      std::int64_t element_index = 0) {
+  return evaluate(g, args, element_position{element_index, 0, 0, {}});
 }
 
 }  // namespace parjit::expr

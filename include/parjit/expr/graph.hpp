@@ -56,9 +56,23 @@ enum class op : std::uint8_t {
   loop,         ///< (initial values, next values, control): `index` = number of carries n,
                 ///< `bits` = depth | kind << 32 (kind 0: fori, control = pack(lo, hi) in the
                 ///< counter's type; 1: loop_while, control = the condition, bool)
+  // tables and pixel coordinates (gather.hpp): appended, so the codes above stay
+  gather,    ///< (i): element i (int64) of the 1-D table argument `index`; `bits` = index_policy
+  gather2,   ///< (x, y): element (x, y) (int64 each) of the 2-D table argument `index`; `bits` as
+             ///< gather
+  column,    ///< leaf: jit::x(), the element's column in its row of a 2-D call (int64)
+  row,       ///< leaf: jit::y(), the element's row in a 2-D call (int64)
 };
 
-inline constexpr int op_count = static_cast<int>(op::loop) + 1;
+inline constexpr int op_count = static_cast<int>(op::row) + 1;
+
+/// What a gather (`op::gather`, `op::gather2`) does with an index outside its table.
+enum class index_policy : std::uint8_t {
+  checked,   ///< no read out of bounds; the JIT call throws std::out_of_range afterwards (the
+             ///< reference evaluator at once)
+  clamp,     ///< each coordinate is clamped to the table
+  constant,  ///< the table's fill value
+};
 
 /// The op's name as the printer spells a function call (`"add"`, `"sqrt"`, `"logical_not"`).
 constexpr std::string_view name_of(op o) noexcept {
@@ -69,19 +83,24 @@ constexpr std::string_view name_of(op o) noexcept {
       "acosh", "atanh", "erf", "erfc", "trunc", "isnan", "isfinite", "isinf", "signbit", "sign",
       "add", "sub", "mul", "div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
       "logical_or", "pow", "min", "max", "atan2", "hypot", "copysign", "fmod", "floor_div", "floor_mod",
-      "select", "fma", "clamp", "index", "loop_var", "pack", "loop_result", "loop"};
+      "select", "fma", "clamp", "index", "loop_var", "pack", "loop_result", "loop", "gather",
+      "gather2", "column", "row"};
   const auto i = static_cast<int>(o);
   return i < op_count ? names[i] : std::string_view{"?"};
 }
 
 static_assert(name_of(op::sign) == "sign" && name_of(op::floor_mod) == "floor_mod" &&
-              name_of(op::clamp) == "clamp" && name_of(op::loop) == "loop");
+              name_of(op::clamp) == "clamp" && name_of(op::loop) == "loop" &&
+              name_of(op::row) == "row");
 
 /// Number of operands an op takes.
 constexpr int arity(op o) noexcept {
-  if (o == op::argument || o == op::constant || o == op::index || o == op::loop_var) return 0;
-  if (o == op::loop_result) return 1;
-  if (o == op::pack) return 2;
+  if (o == op::argument || o == op::constant || o == op::index || o == op::loop_var ||
+      o == op::column || o == op::row) {
+    return 0;
+  }
+  if (o == op::loop_result || o == op::gather) return 1;
+  if (o == op::pack || o == op::gather2) return 2;
   if (o == op::loop) return 3;
   if (o < op::add) return 1;
   if (o < op::select) return 2;
@@ -98,11 +117,11 @@ struct node {
   op code = op::constant;
   scalar_kind type = scalar_kind::f64;  ///< type of this node's value
   std::int32_t operand[3] = {-1, -1, -1};
-  /// argument: which kernel argument (0-based); loop_var / loop_result: which value; loop: how
-  /// many carries.
+  /// argument, gather, gather2: which kernel argument (0-based); loop_var / loop_result: which
+  /// value; loop: how many carries.
   std::int32_t index = 0;
   /// constant: the value's bytes in `type`'s representation (bool: 0 or 1), zero-padded;
-  /// loop_var: the loop's depth; loop: depth | kind << 32.
+  /// loop_var: the loop's depth; loop: depth | kind << 32; gather, gather2: the index_policy.
   std::uint64_t bits = 0;
 
   template <element T>

@@ -609,19 +609,26 @@ auto fma(const A& a, const B& b, const C& c) {
   }
 }
 
-/// `clamp(x, lo, hi)` in `std::common_type_t<X, L, H>`: `x < lo ? lo : (hi < x ? hi : x)`.
-/// Example: `clamp(arg<0, float>{}, 0.0f, 1.0f)`; `clamp(5, 0, 3) == 3`.
-template <class X, class L, class H>
-  requires detail::operand<X> && detail::operand<L> && detail::operand<H>
-auto clamp(const X& x, const L& lo, const H& hi) {
-  if constexpr (detail::any_expression<X, L, H>) {
-    return detail::make_ternary<ops::clamp>(x, lo, hi);
-  } else {
-    using common = std::common_type_t<X, L, H>;
-    return detail::clamp(static_cast<common>(x), static_cast<common>(lo),
-                         static_cast<common>(hi));
+/// The type of `clamp`: `clamp(x, lo, hi)` in `std::common_type_t<X, L, H>` is
+/// `x < lo ? lo : (hi < x ? hi : x)`; also the index policy `jit::table(t, jit::clamp)`.
+/// Thread-safety: stateless.
+struct clamp_fn {
+  template <class X, class L, class H>
+    requires detail::operand<X> && detail::operand<L> && detail::operand<H>
+  constexpr auto operator()(const X& x, const L& lo, const H& hi) const {
+    if constexpr (detail::any_expression<X, L, H>) {
+      return detail::make_ternary<ops::clamp>(x, lo, hi);
+    } else {
+      using common = std::common_type_t<X, L, H>;
+      return detail::clamp(static_cast<common>(x), static_cast<common>(lo),
+                           static_cast<common>(hi));
+    }
   }
-}
+};
+
+/// `clamp(x, lo, hi)` on expressions or numbers.
+/// Example: `clamp(arg<0, float>{}, 0.0f, 1.0f)`; `clamp(5, 0, 3) == 3`.
+inline constexpr clamp_fn clamp{};
 
 /// `select(c, a, b)`: `c ? a : b` with both branches evaluated; the condition converts to bool
 /// (`!= 0`), the result has the type of C++'s `c ? a : b`.

@@ -116,6 +116,27 @@ struct printer {
         return;
       case op::constant: append_constant(out, n); return;
       case op::index: out += "index()"; return;
+      case op::column: out += "x()"; return;
+      case op::row: out += "y()"; return;
+      case op::gather:  // a<k>:<type>[i]<policy>  (policy: checked, clamp or constant)
+      case op::gather2: {  // a<k>:<type>(x, y)<policy>
+        static constexpr std::string_view ends[2][4] = {
+            {"]<checked>", "]<clamp>", "]<constant>", "]<?>"},
+            {")<checked>", ")<clamp>", ")<constant>", ")<?>"}};
+        const bool two = n.code == op::gather2;
+        text(ends[two ? 1 : 0][n.bits < 3 ? n.bits : 3]);  // text() keeps a view: literals only
+        if (two) {
+          child(n.operand[1]);
+          text(", ");
+        }
+        child(n.operand[0]);
+        out += 'a';
+        out += std::to_string(n.index);
+        out += ':';
+        out += name_of(n.type);
+        out += two ? '(' : '[';
+        return;
+      }
       case op::loop_var:  // v<depth>.<slot>
         out += 'v';
         out += std::to_string(n.bits);

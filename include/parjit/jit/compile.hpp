@@ -30,12 +30,9 @@ enum class access : std::uint8_t {
   table,       ///< `args[i]` points to a `table_descriptor`: read whole, only through gathers
 };
 
-/// What a gather from a table (`jit::table`) does with an index outside the table.
-enum class index_policy : std::uint8_t {
-  checked,   ///< no read out of bounds; the call throws std::out_of_range afterwards
-  clamp,     ///< the index is clamped to the table (each coordinate of a 2-D table)
-  constant,  ///< reads the table's fill value (`table_descriptor::fill`)
-};
+/// What a gather from a table (`jit::table`) does with an index outside the table: checked,
+/// clamp or constant (the table's fill value, `table_descriptor::fill`).
+using expr::index_policy;
 
 /// One kernel argument: its element type and whether it is a runtime scalar (one value) rather
 /// than an array (one value per index); for arrays, how the loop reaches them.
@@ -55,13 +52,12 @@ struct strided_descriptor {
 };
 
 struct table_descriptor;
-/// Called by checked gathers for a group of elements where some index is out of range:
-/// `element` is the first element of the group, `index[j]` the index of lane j (for a 2-D table
-/// the row-major offset `y * width + x`, or -1 when a coordinate is negative), `bad` has bit j
-/// set where lane j is out of range.
-using gather_fault_function = void (*)(table_descriptor* table, std::int64_t element,
-                                       const std::int64_t* index, std::uint64_t bad,
-                                       std::int32_t lanes);
+/// Called by checked gathers for a group of `lanes` elements from `element` where some index is
+/// out of range: `x[j]` is lane j's index (a 2-D table's column), `y[j]` its row (null for a
+/// 1-D table), and bit j of `bad` is set where lane j is out of range.
+using gather_fault_function = void (*)(const table_descriptor* table, std::int64_t element,
+                                       const std::int64_t* x, const std::int64_t* y,
+                                       std::uint64_t bad, std::int32_t lanes);
 
 /// `args[i]` of an `access::table` argument. A 1-D table has `width` elements (`height` 1); a
 /// 2-D table `height` rows of `width` elements, `row_stride` elements apart.

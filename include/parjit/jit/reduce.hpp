@@ -184,8 +184,10 @@ class reduction {
     using A = detail::accumulator_t<Acc, E>;
     static_assert(expr::element<A> && !std::is_same_v<A, bool>,
                   "parjit::jit: a reduction accumulates in an arithmetic element type, not bool");
+    static_assert(!expr::uses_coordinates<E>, PARJIT_MSG_COORDINATE_OUTSIDE_2D);
     const std::size_t n = detail::common_size(in...);
-    const void* ptrs[sizeof...(In) + 1] = {detail::operand_pointer(in)..., nullptr};
+    detail::call_frame<In...> frame(in...);
+    const void* const* ptrs = frame.args();
     const void* key = detail::key_of<kind, A, In...>();
     const kernel_function fn =
         opts_.strict ? cache_->get_strict(key, &detail::describe_inputs<In...>)
@@ -206,12 +208,14 @@ class reduction {
     if (chunks == 1) {
       A r{};
       chunk(0, &r);
+      frame.check();
       return r;
     }
     std::vector<A> partial(static_cast<std::size_t>(chunks));
     detail::run_chunks(ex, chunks, 1, 1, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t c = b; c < e; ++c) chunk(c, &partial[static_cast<std::size_t>(c)]);
     });
+    frame.check();
     A r = partial[0];
     for (std::size_t c = 1; c < partial.size(); ++c) r = detail::combine<kind>(r, partial[c]);
     return r;

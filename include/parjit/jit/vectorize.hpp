@@ -13,6 +13,7 @@
 #include "detail/call.hpp"
 #include "options.hpp"
 #include "signatures.hpp"
+#include "table.hpp"
 #include "vocabulary.hpp"
 
 namespace parjit::jit {
@@ -29,6 +30,9 @@ template <class... A>
 inline constexpr bool any_view2d = (is_view2d_operand<std::remove_cvref_t<A>>::value || ...);
 template <class K, class Out, class... In>
 void apply2d(parjit::arena_executor* ex, const K& kernel, const Out& out, const In&... in);
+// Calls the kernel on one row of a 2-D call: jit::x() is the element's place in the row, jit::y()
+// the row (view2d.hpp).
+struct row_call;
 }  // namespace detail
 
 /// Elementwise calls whose `out` has at least this many bytes, and is none of the inputs, write
@@ -129,6 +133,26 @@ class vectorized {
   const options& compile_options() const noexcept { return opts_; }
 
  private:
+  friend struct detail::row_call;
+
+  // Whether the lambda reads jit::x() / jit::y() for the operands Ops (out first).
+  template <class Out, class... In>
+  static constexpr bool reads_coordinates(std::tuple<Out, In...>*) {
+    if constexpr (detail::traceable<F, In...>()) {
+      return expr::uses_coordinates<detail::traced_t<F, In...>>;
+    } else {
+      return false;
+    }
+  }
+  static constexpr bool reads_coordinates(std::tuple<>*) { return false; }
+
+  // One row of a 2-D call: `ctx` says which.
+  template <class... Args>
+  void call_row(parjit::arena_executor* ex, const call_context& ctx, Args&&... args) const {
+    auto ops = detail::normalize(std::forward<Args>(args)...);
+    std::apply([&](auto& out, auto&... in) { this->run<true>(ex, ctx, out, in...); }, ops);
+  }
+
   template <class... Args>
   decltype(auto) call(parjit::arena_executor* ex, Args&&... args) const {
     static_assert(sizeof...(Args) >= 1,
@@ -141,7 +165,8 @@ class vectorized {
       if constexpr (allocating(static_cast<decltype(ops)*>(nullptr))) {
         return std::apply([&](auto&... in) { return this->run_allocating(ex, in...); }, ops);
       } else {
-        std::apply([&](auto& out, auto&... in) { this->run(ex, out, in...); }, ops);
+        std::apply([&](auto& out, auto&... in) { this->run<false>(ex, call_context{}, out, in...); },
+                   ops);
       }
     }
   }
@@ -171,17 +196,18 @@ class vectorized {
     const std::size_t n = detail::common_size(in...);
     if constexpr (std::is_same_v<R, bool>) {  // std::vector<bool> has no contiguous storage
       std::unique_ptr<bool[]> tmp(new bool[n == 0 ? 1 : n]);
-      run_array(ex, detail::array_operand<bool>{tmp.get(), n}, in...);
+      run_array<false>(ex, call_context{}, detail::array_operand<bool>{tmp.get(), n}, in...);
       return std::vector<bool>(tmp.get(), tmp.get() + n);
     } else {
       std::vector<R> r(n);
-      run_array(ex, detail::array_operand<R>{r.data(), n}, in...);
+      run_array<false>(ex, call_context{}, detail::array_operand<R>{r.data(), n}, in...);
       return r;
     }
   }
 
-  template <class Out, class... In>
-  void run(parjit::arena_executor* ex, const Out& out, const In&... in) const {
+  template <bool Rows, class Out, class... In>
+  void run(parjit::arena_executor* ex, const call_context& ctx, const Out& out,
+           const In&... in) const {
     constexpr bool writable = [] {
       if constexpr (detail::is_array_operand<Out>::value) {
         return !std::is_const_v<std::remove_pointer_t<decltype(Out::data)>>;
@@ -192,15 +218,21 @@ class vectorized {
     static_assert(writable,
                   "parjit::jit: `out` (the first argument) must be writable: a non-const "
                   "contiguous range (or pointer + size) of an element type");
-    if constexpr (writable) run_array(ex, out, in...);
+    if constexpr (writable) run_array<Rows>(ex, ctx, out, in...);
   }
 
-  template <class O, class... In>
-  void run_array(parjit::arena_executor* ex, const detail::array_operand<O>& out,
-                 const In&... in) const {
+  // `Rows`: a row of a 2-D call (jit::x() and jit::y() have values).
+  template <bool Rows, class O, class... In>
+  void run_array(parjit::arena_executor* ex, const call_context& ctx,
+                 const detail::array_operand<O>& out, const In&... in) const {
     detail::check_traceable<F, In...>();
+    if constexpr (!Rows && detail::traceable<F, In...>()) {
+      static_assert(!expr::uses_coordinates<detail::traced_t<F, In...>>,
+                    PARJIT_MSG_COORDINATE_OUTSIDE_2D);
+    }
     detail::check_elementwise(out, in...);
-    const void* ptrs[sizeof...(In) + 1] = {detail::operand_pointer(in)..., nullptr};
+    detail::call_frame<In...> frame(in..., ctx);
+    const void* const* ptrs = frame.args();
     const void* key = detail::key_of<kernel_kind::elementwise, O, In...>();
     const kernel_function fn =
         opts_.strict
@@ -211,25 +243,31 @@ class vectorized {
     O* data = out.data;
     const auto n = static_cast<std::int64_t>(out.size);
     if (out.size * sizeof(O) >= streaming_threshold() && out.size > 0 &&
-        ((detail::operand_pointer(in) != static_cast<const void*>(data)) && ...)) {
+        (!detail::is_out(in, data) && ...)) {
       cache_->count_streamed();
       const std::size_t step[sizeof...(In) + 1] = {element_size(in)..., 0};
       detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
                          [&](std::int64_t b, std::int64_t e) {
-                           detail::stream_chunk(fn, b, e, data, sizeof(O), ptrs, step);
+                           detail::stream_chunk(fn, b, e, data, sizeof(O), ptrs, step, ctx);
                          });
-      return;
+    } else {
+      detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
+                         [&](std::int64_t b, std::int64_t e) { fn(b, e, data, ptrs); });
     }
-    detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
-                       [&](std::int64_t b, std::int64_t e) { fn(b, e, data, ptrs); });
+    frame.check();
   }
 
+  // Bytes from one element of an operand to the next (0: passed as it is, every element).
   template <class T>
   static constexpr std::size_t element_size(const detail::array_operand<T>&) {
     return sizeof(T);
   }
   template <class T>
   static constexpr std::size_t element_size(const detail::scalar_operand<T>&) {
+    return 0;
+  }
+  template <class T, int D, expr::index_policy P>
+  static constexpr std::size_t element_size(const detail::table_operand<T, D, P>&) {
     return 0;
   }
 

@@ -162,6 +162,18 @@ void check_no_partial_overlap(const Out& out, const A& a, std::size_t index) {
           "parjit::jit::apply2d: input " + std::to_string(index) +
           " partly overlaps out (only out == input, pixel for pixel, is allowed; nothing "
           "written)");
+  } else if constexpr (is_table_ref<A>::value) {  // read whole while rows are written
+    using O = std::remove_const_t<typename Out::element_type>;
+    using E = typename A::element_type;
+    if (a.width * a.height == 0) return;
+    const auto tb = reinterpret_cast<std::uintptr_t>(a.data);
+    const auto te = tb + static_cast<std::size_t>((a.height - 1) * a.row_stride + a.width) * sizeof(E);
+    const auto ob = reinterpret_cast<std::uintptr_t>(out.data);
+    const auto oe = ob + ((out.height - 1) * out.stride() + out.row_elements()) * sizeof(O);
+    if (tb < oe && ob < te)  // bounding ranges: conservative for interleaved buffers
+      throw std::invalid_argument("parjit::jit::apply2d: input " + std::to_string(index) +
+                                  " (a jit::table) overlaps out: a kernel must not write the "
+                                  "table it reads (nothing written)");
   }
 }
 
@@ -188,6 +200,20 @@ void for_row_chunks(parjit::arena_executor* ex, std::size_t height, std::size_t 
   });
 }
 
+// The kernel's row calls, with the row's call_context (jit::x(), jit::y(), jit::index()).
+struct row_call {
+  template <class F, class... Args>
+  static void run(const vectorized<F>& k, const call_context& ctx, Args&&... args) {
+    k.call_row(nullptr, ctx, std::forward<Args>(args)...);
+  }
+  // Whether the kernel reads jit::x() / jit::y() with the operands of a row call.
+  template <class F, class... Args>
+  static constexpr bool reads_coordinates(const vectorized<F>*, const std::tuple<Args...>*) {
+    using ops = decltype(normalize(std::declval<Args>()...));
+    return vectorized<F>::reads_coordinates(static_cast<ops*>(nullptr));
+  }
+};
+
 template <class K, class Out, class... In>
 void apply2d(parjit::arena_executor* ex, const K& kernel, const Out& out, const In&... in) {
   static_assert(is_view2d_v<Out>, "parjit::jit::apply2d: `out` must be a jit::view2d");
@@ -200,15 +226,27 @@ void apply2d(parjit::arena_executor* ex, const K& kernel, const Out& out, const 
     if constexpr (is_view2d_v<decltype(a)>) return a.packed();
     else return true;
   }(in));
-  if (all_packed && ex == nullptr) {
-    std::apply([&](auto&&... args) { kernel(out.data, out.row_elements() * out.height, args...); },
-               std::tuple_cat(whole_argument(in)...));
-    return;
+  using row_args = decltype(std::tuple_cat(
+      std::tuple(static_cast<std::remove_const_t<typename Out::element_type>*>(out.data),
+                 out.row_elements()),
+      row_argument(in, 0)...));
+  constexpr bool coordinates =
+      row_call::reads_coordinates(static_cast<const K*>(nullptr), static_cast<row_args*>(nullptr));
+  if constexpr (!coordinates) {
+    if (all_packed && ex == nullptr) {  // one call: index() is y * row + x as well
+      std::apply([&](auto&&... args) { kernel(out.data, out.row_elements() * out.height, args...); },
+                 std::tuple_cat(whole_argument(in)...));
+      return;
+    }
   }
   for_row_chunks(ex, out.height, out.row_elements(), [&](std::size_t y0, std::size_t y1) {
-    for (std::size_t y = y0; y < y1; ++y)
-      std::apply([&](auto&&... args) { kernel(out.row(y), out.row_elements(), args...); },
-                 std::tuple_cat(row_argument(in, y)...));
+    for (std::size_t y = y0; y < y1; ++y) {
+      const call_context ctx{static_cast<std::int64_t>(y * out.row_elements()),
+                             static_cast<std::int64_t>(y)};
+      std::apply(
+          [&](auto&&... args) { row_call::run(kernel, ctx, out.row(y), out.row_elements(), args...); },
+          std::tuple_cat(row_argument(in, y)...));
+    }
   });
 }
 

@@ -2,6 +2,7 @@
 // (`jit::sqrt`, `jit::select`, `jit::cast<T>`, `jit::min`, ...), plus the reduction tags.
 #pragma once
 
+#include "../expr/gather.hpp"
 #include "../expr/loops.hpp"
 #include "../expr/nodes.hpp"
 
@@ -67,6 +68,9 @@ using expr::fori;
 using expr::index;
 using expr::loop_while;
 using expr::tuple;
+// Gathers from jit::table arguments and the pixel coordinates of 2-D calls (expr/gather.hpp).
+using expr::x;
+using expr::y;
 
 /// Reduction tag: `jit::reduce(jit::sum, f)` adds f's values. Thread-safety: a constant.
 struct sum_t {

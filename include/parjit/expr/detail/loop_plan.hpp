@@ -28,6 +28,8 @@ struct loop_scope {
 };
 
 struct loop_plan {
+  // Loops, jit::index(), gathers or jit::x()/y(): the backend computes such kernels as explicit
+  // vector code over groups of elements (jit/detail/lowering_loops.hpp).
   bool has_loops = false;
   std::vector<std::uint64_t> free;        // per node: depths of the loop variables it uses
   std::vector<std::int32_t> scope_of;     // per node: its loop_scope if a loop node, else -1
@@ -101,7 +103,11 @@ inline loop_plan make_loop_plan(const graph& g) {
       if (x.bits >= 64) invalid_loop(static_cast<std::int32_t>(i), "a loop variable deeper than 63");
       f |= std::uint64_t{1} << x.bits;
     }
-    if (x.code == op::index || x.code == op::loop_var || x.code == op::loop) p.has_loops = true;
+    if (x.code == op::index || x.code == op::loop_var || x.code == op::loop ||
+        x.code == op::gather || x.code == op::gather2 || x.code == op::column ||
+        x.code == op::row) {
+      p.has_loops = true;
+    }
     if (x.code == op::loop) {
       const auto self = static_cast<std::int32_t>(i);
       loop_scope s;

@@ -33,8 +33,19 @@ std::string describe(const signature& sig) {
   s += " (";
   for (std::size_t i = 0; i < sig.args.size(); ++i) {
     if (i) s += ", ";
-    s += expr::name_of(sig.args[i].type);
-    s += sig.args[i].scalar ? " scalar" : "[]";
+    const argument_type& a = sig.args[i];
+    s += expr::name_of(a.type);
+    if (a.scalar) {
+      s += " scalar";
+    } else if (a.form == access::table) {
+      static const char* policies[] = {"checked", "clamp", "constant"};
+      const auto p = static_cast<std::size_t>(a.policy);
+      s += " table" + std::to_string(a.dims) + "d " + (p < 3 ? policies[p] : "?");
+    } else if (a.form == access::strided) {
+      s += " strided";
+    } else {
+      s += "[]";
+    }
   }
   s += ") -> ";
   s += expr::name_of(sig.result);

@@ -27,6 +27,7 @@
 #include "../../parallel/executor.hpp"
 #include "../compile.hpp"
 #include "../options.hpp"
+#include "call_frame.hpp"
 #include "operands.hpp"
 #include "run_loop.hpp"
 
@@ -80,7 +81,7 @@ constexpr void check_captures() {
 // The traced lambda's result for placeholders of the operands' element types.
 template <class F, class... Operands, std::size_t... Is>
 auto trace_impl(const F& f, std::index_sequence<Is...>) {
-  return f(expr::arg<Is, typename operand_traits<Operands>::element>{}...);
+  return f(typename operand_traits<Operands>::template placeholder<Is>{}...);
 }
 
 template <class F, class... Operands>
@@ -93,7 +94,7 @@ using traced_t = decltype(trace_impl<F, Operands...>(std::declval<const F&>(),
 template <class F, class... Operands, std::size_t... Is>
 constexpr bool traceable_with(std::index_sequence<Is...>) {
   return std::is_invocable_v<const F&,
-                             expr::arg<Is, typename operand_traits<Operands>::element>...>;
+                             typename operand_traits<Operands>::template placeholder<Is>...>;
 }
 
 template <class F, class... Operands>

@@ -189,6 +189,8 @@ class lowering : protected math_lowering {
                "refers to an argument the call does not pass");
         expect(sig_.args[idx].type == ty, k, n, "argument type differs from the call's type");
         if (sig_.args[idx].scalar) return scalar_[idx];
+        expect(sig_.args[idx].form == access::contiguous, k, n,
+               "reads a table argument element by element (tables are read by gathers)");
         llvm::Value* p = b_.CreateInBoundsGEP(memory_type(ty), base_[idx], i);
         return load_element(p, ty);
       }
@@ -331,6 +333,10 @@ class lowering : protected math_lowering {
       case op::pack:
       case op::loop_result:
       case op::loop: break;  // lowering_loops.hpp
+      case op::gather:
+      case op::gather2:
+      case op::column:
+      case op::row: break;  // lowering_gather.hpp
     }
     fail("graph node " + std::to_string(k) + " has an unknown operation");
   }

@@ -1,7 +1,8 @@
-// Lowering of kernels with loops (jit::fori, jit::loop_while, jit::index()): the graph's values
-// computed scope by scope (expr/detail/loop_plan.hpp), either for one element or, for an
-// elementwise kernel, as explicit vector code over groups of elements (ISPC's model): a
-// loop_while runs while any lane is active and finished lanes keep their values (blends).
+// Lowering of kernels with loops (jit::fori, jit::loop_while), jit::index(), gathers and
+// jit::x()/y(): the graph's values computed scope by scope (expr/detail/loop_plan.hpp), either
+// for one element or, for an elementwise kernel, as explicit vector code over groups of elements
+// (ISPC's model): a loop_while runs while any lane is active and finished lanes keep their values
+// (blends); gathers read only the active lanes (lowering_gather.hpp).
 #pragma once
 
 #include <cstdint>
@@ -13,16 +14,18 @@
 #include "errors.hpp"
 #include "llvm.hpp"
 #include "lowering.hpp"
+#include "lowering_gather.hpp"
 #include "session.hpp"
 
 namespace parjit::jit::detail {
 namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
 
-class loop_lowering : public lowering {
+class loop_lowering : public gather_lowering {
  public:
   loop_lowering(llvm::Module& m, llvm::IRBuilder<>& b, const expr::graph& g, const signature& sig,
                 const options& opts)
-      : lowering(m, b, g, sig, opts), g_(g), sig_(sig), plan_(expr::detail::make_loop_plan(g)) {}
+      : gather_lowering(m, b, g, sig, opts), g_(g), sig_(sig),
+        plan_(expr::detail::make_loop_plan(g)) {}
 
   bool has_loops() const noexcept { return plan_.has_loops; }
 
@@ -108,6 +111,7 @@ class loop_lowering : public lowering {
             break;
           case op::constant: break;
           case op::index:
+          case op::column:
           case op::loop_var:
           case op::loop_result:
           case op::loop: u = false; break;
@@ -130,6 +134,7 @@ class loop_lowering : public lowering {
         results_[static_cast<std::size_t>(s)] =
             scope.is_while ? emit_while(scope, mask) : emit_fori(scope, mask);
       } else {
+        active_ = mask;
         v_[static_cast<std::size_t>(k)] = value_of(k);
       }
     }
@@ -158,8 +163,21 @@ class loop_lowering : public lowering {
         if (sig_.args[idx].scalar) return splat(scalar_of(idx));
         return load_array(idx, n.type);
       }
-      case op::index:
-        return width_ > 1 ? b_.CreateAdd(splat(first_), lane_numbers()) : first_;
+      case op::index: {  // the call's offset (blocks, rows) + the element's place in the call
+        llvm::Value* i = b_.CreateAdd(first_, index_offset());
+        return width_ > 1 ? b_.CreateAdd(splat(i), lane_numbers()) : i;
+      }
+      case op::column: return width_ > 1 ? b_.CreateAdd(splat(first_), lane_numbers()) : first_;
+      case op::row: return splat(row_value());
+      case op::gather:
+      case op::gather2: {
+        llvm::Value* x = v_[static_cast<std::size_t>(n.operand[0])];
+        llvm::Value* y = n.code == op::gather2 ? v_[static_cast<std::size_t>(n.operand[1])] : nullptr;
+        if (x == nullptr || (n.code == op::gather2 && y == nullptr)) {
+          fail("graph node " + std::to_string(k) + " is computed before its operand");
+        }
+        return gather(n, k, x, y, active_, b_.CreateAdd(first_, index_offset()));
+      }
       case op::loop_var: {
         const auto& e = env_.at(static_cast<std::size_t>(n.bits));
         if (static_cast<std::size_t>(n.index) >= e.size()) fail("a loop variable outside its loop");
@@ -308,6 +326,7 @@ class loop_lowering : public lowering {
   std::vector<char> uniform_;
   llvm::Value* first_ = nullptr;
   llvm::Value* mask_ = nullptr;
+  llvm::Value* active_ = nullptr;  // the lanes the node being computed is for
 };
 
 // The elementwise loop of a kernel with loops: groups of `lanes` elements from `begin`, the last

@@ -12,8 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "../../expr/gather.hpp"
 #include "../../expr/types.hpp"
 #include "../compile.hpp"
+#include "../table.hpp"
 
 namespace parjit::jit::detail {
 // The canonical C++ type of an element type (`long` and `long long` share one specialisation).
@@ -30,10 +32,24 @@ struct scalar_operand {
   T value;
 };
 
+// A jit::table argument: read whole by gathers (a descriptor is made per call, see call_frame).
+template <class T, int Dims, expr::index_policy Policy>
+struct table_operand {
+  table_ref<T, Dims, Policy> table;
+};
+
 template <class T>
 struct is_array_operand : std::false_type {};
 template <class T>
 struct is_array_operand<array_operand<T>> : std::true_type {};
+template <class T>
+struct is_table_operand : std::false_type {};
+template <class T, int D, expr::index_policy P>
+struct is_table_operand<table_operand<T, D, P>> : std::true_type {};
+template <class T>
+struct is_table_ref : std::false_type {};
+template <class T, int D, expr::index_policy P>
+struct is_table_ref<table_ref<T, D, P>> : std::true_type {};
 
 template <class R>
 concept element_range =
@@ -51,7 +67,9 @@ inline constexpr bool dependent_false = false;
 template <class A>
 auto make_operand(A&& a) {
   using D = std::remove_cvref_t<A>;
-  if constexpr (expr::element<D>) {
+  if constexpr (is_table_ref<D>::value) {
+    return table_operand<typename D::element_type, D::dims, D::policy>{a};
+  } else if constexpr (expr::element<D>) {
     return scalar_operand<canonical_t<D>>{static_cast<canonical_t<D>>(a)};
   } else if constexpr (element_range<A>) {
     using V = std::remove_reference_t<std::ranges::range_reference_t<A>>;
@@ -106,17 +124,39 @@ auto normalize(A&& a, Rest&&... rest) {
   }
 }
 
+// Per operand type: its element type, how the loop reaches it (argument_type's fields) and the
+// placeholder the lambda is traced with as argument I.
 template <class O>
 struct operand_traits;
 template <class T>
 struct operand_traits<array_operand<T>> {
   using element = std::remove_const_t<T>;
   static constexpr bool scalar = false;
+  static constexpr access form = access::contiguous;
+  static constexpr expr::index_policy policy = expr::index_policy::checked;
+  static constexpr int dims = 1;
+  template <std::size_t I>
+  using placeholder = expr::arg<I, element>;
 };
 template <class T>
 struct operand_traits<scalar_operand<T>> {
   using element = T;
   static constexpr bool scalar = true;
+  static constexpr access form = access::contiguous;
+  static constexpr expr::index_policy policy = expr::index_policy::checked;
+  static constexpr int dims = 1;
+  template <std::size_t I>
+  using placeholder = expr::arg<I, element>;
+};
+template <class T, int D, expr::index_policy P>
+struct operand_traits<table_operand<T, D, P>> {
+  using element = T;
+  static constexpr bool scalar = false;
+  static constexpr access form = access::table;
+  static constexpr expr::index_policy policy = P;
+  static constexpr int dims = D;
+  template <std::size_t I>
+  using placeholder = expr::table_arg<I, T, D, P>;
 };
 
 // One address per (kind, result, operand types): the per-kernel cache key.
@@ -124,24 +164,29 @@ template <kernel_kind K, class Result, class... Operands>
 struct signature_key {
   static constexpr char tag = 0;
 };
-template <class Element, bool Scalar>
+template <class Element, bool Scalar, access Form, expr::index_policy Policy, int Dims>
 struct operand_key {};
 
 // The key of a signature: const and non-const arrays of one element type share it.
 template <kernel_kind K, class Result, class... Operands>
 const void* key_of() {
-  return &signature_key<K, Result,
-                        operand_key<typename operand_traits<Operands>::element,
-                                    operand_traits<Operands>::scalar>...>::tag;
+  return &signature_key<
+      K, Result,
+      operand_key<typename operand_traits<Operands>::element, operand_traits<Operands>::scalar,
+                  operand_traits<Operands>::form, operand_traits<Operands>::policy,
+                  operand_traits<Operands>::dims>...>::tag;
 }
 
-// "float[], double scalar": the operand types as a strict kernel's error names them.
+// "float[], double scalar, uint8 table": the operand types as a strict kernel's error names them.
 template <class... Operands>
 std::string operand_names() {
   std::string s;
   ((s += (s.empty() ? "" : ", "),
     s += expr::name_of(expr::kind_of<typename operand_traits<Operands>::element>),
-    s += operand_traits<Operands>::scalar ? " scalar" : "[]"),
+    s += operand_traits<Operands>::scalar                       ? " scalar"
+         : operand_traits<Operands>::form == access::table    ? " table"
+         : operand_traits<Operands>::form == access::strided  ? " strided"
+                                                              : "[]"),
    ...);
   return s;
 }
@@ -149,7 +194,9 @@ std::string operand_names() {
 template <class... Operands>
 std::vector<argument_type> argument_types() {
   return {argument_type{expr::kind_of<typename operand_traits<Operands>::element>,
-                        operand_traits<Operands>::scalar}...};
+                        operand_traits<Operands>::scalar, operand_traits<Operands>::form,
+                        operand_traits<Operands>::policy,
+                        static_cast<std::uint8_t>(operand_traits<Operands>::dims)}...};
 }
 
 
@@ -158,6 +205,21 @@ std::vector<argument_type> argument_types() {
   throw std::invalid_argument("parjit::jit: input " + std::to_string(index) + " has " +
                               std::to_string(size) + " elements but " + what + " has " +
                               std::to_string(expected) + "; sizes must match (nothing written)");
+}
+
+// A table's shape: non-negative sizes, rows at least `width` apart, data unless empty; a clamped
+// table must have an element to clamp to.
+template <class T, int D, expr::index_policy P>
+void check_table(const table_operand<T, D, P>& op, std::size_t index) {
+  const auto& t = op.table;
+  const std::string what = "parjit::jit: input " + std::to_string(index) + " (a jit::table) ";
+  if (t.width < 0 || t.height < 0 || t.row_stride < t.width) {
+    throw std::invalid_argument(what + "has a negative size or rows closer than its width");
+  }
+  if (t.data == nullptr && t.width * t.height != 0) throw std::invalid_argument(what + "has no data");
+  if (P == expr::index_policy::clamp && t.width * t.height == 0) {
+    throw std::invalid_argument(what + "is empty: jit::clamp has no element to clamp to");
+  }
 }
 
 // Every array input has n elements; an input may be `out` itself (same start, same element
@@ -183,6 +245,18 @@ void check_elementwise(const array_operand<Out>& out, const In&... in) {
             " partly overlaps out (only out == input, element for element, is allowed; "
             "nothing written)");
       }
+    } else if constexpr (is_table_operand<O>::value) {
+      using E = typename operand_traits<O>::element;
+      const auto& t = op.table;
+      const auto* b = reinterpret_cast<const unsigned char*>(t.data);
+      const std::int64_t count = t.width * t.height == 0 ? 0
+                                                         : (t.height - 1) * t.row_stride + t.width;
+      const auto* e = b + static_cast<std::size_t>(count) * sizeof(E);
+      if (n != 0 && count != 0 && b < oe && ob < e) {
+        throw std::invalid_argument("parjit::jit: input " + std::to_string(index) +
+                                    " (a jit::table) overlaps out: a kernel must not write the "
+                                    "table it reads (nothing written)");
+      }
     }
   };
   (one(in), ...);
@@ -206,6 +280,16 @@ std::size_t common_size(const In&... in) {
   };
   (one(in), ...);
   return n;
+}
+
+// Whether operand `op` is the array `out` itself (an in-place call).
+template <class Op>
+bool is_out(const Op& op, const void* out) {
+  if constexpr (is_array_operand<Op>::value) {
+    return static_cast<const void*>(op.data) == out;
+  } else {
+    return false;
+  }
 }
 
 template <class T>

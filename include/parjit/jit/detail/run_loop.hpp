@@ -56,20 +56,25 @@ inline std::atomic<std::size_t>& streaming_threshold_state() {
 }
 
 // Runs the elementwise kernel on [begin, end) as above; `step[k]` is input k's element size
-// (0 for a runtime scalar, which is passed as it is).
+// (0 for a runtime scalar or a table, which are passed as they are), `step[N - 1]` stands for
+// `args[N - 1]`, the call_context `ctx`: each block's gets the block's index offset.
 template <std::size_t N>
 void stream_chunk(kernel_function fn, std::int64_t begin, std::int64_t end, void* out,
-                  std::size_t out_size, const void* const* args, const std::size_t (&step)[N]) {
+                  std::size_t out_size, const void* const* args, const std::size_t (&step)[N],
+                  const call_context& ctx) {
   alignas(64) unsigned char buffer[stream_block * 8];
-  const void* shifted[N + 1] = {};
+  const void* shifted[N] = {};
+  call_context block_ctx = ctx;
+  shifted[N - 1] = &block_ctx;
   const backend_api& api = backend();
   for (std::int64_t s = begin; s < end; s += stream_block) {
     const std::int64_t count = std::min(stream_block, end - s);
-    for (std::size_t k = 0; k < N; ++k) {
+    for (std::size_t k = 0; k + 1 < N; ++k) {
       shifted[k] = step[k] == 0 ? args[k]
                                 : static_cast<const unsigned char*>(args[k]) +
                                       static_cast<std::size_t>(s) * step[k];
     }
+    block_ctx.index_offset = ctx.index_offset + s;  // jit::index() of the block's element 0
     fn(0, count, buffer, shifted);
     api.stream_copy(static_cast<unsigned char*>(out) + static_cast<std::size_t>(s) * out_size,
                     buffer, static_cast<std::size_t>(count) * out_size);

@@ -1,0 +1,214 @@
+// Lowering of gathers from table arguments (op::gather, op::gather2), of the call context's
+// values (jit::index()'s offset, jit::y()) and of the index policies: a gather whose offsets are
+// clamped (or 0 where an index is outside), so it never touches memory outside the table; lanes
+// outside take the fill value (or 0); checked gathers report them through the descriptor's fault
+// function, on a cold path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../compile.hpp"
+#include "errors.hpp"
+#include "llvm.hpp"
+#include "lowering.hpp"
+
+namespace parjit::jit::detail {
+namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
+
+class gather_lowering : public lowering {
+ public:
+  gather_lowering(llvm::Module& m, llvm::IRBuilder<>& b, const expr::graph& g,
+                  const signature& sig, const options& opts)
+      : lowering(m, b, g, sig, opts), graph_(g), signature_(sig) {}
+
+  // Arguments (lowering::load_arguments), the tables' descriptors and, when the graph uses them,
+  // the call context's values; all in the entry block.
+  void load_arguments(llvm::Value* args) {
+    lowering::load_arguments(args);
+    entry_ = b_.GetInsertBlock();
+    tables_.assign(signature_.args.size(), {});
+    for (std::size_t i = 0; i < signature_.args.size(); ++i) {
+      if (signature_.args[i].scalar || signature_.args[i].form != access::table) continue;
+      llvm::Value* d = base_of(i);
+      table& t = tables_[i];
+      t.descriptor = d;
+      t.data = b_.CreateLoad(b_.getPtrTy(), field(d, offsetof(table_descriptor, data)));
+      t.width = b_.CreateLoad(b_.getInt64Ty(), field(d, offsetof(table_descriptor, width)));
+      t.height = b_.CreateLoad(b_.getInt64Ty(), field(d, offsetof(table_descriptor, height)));
+      t.row_stride = b_.CreateLoad(b_.getInt64Ty(), field(d, offsetof(table_descriptor, row_stride)));
+      t.fill = b_.CreateLoad(b_.getInt64Ty(), field(d, offsetof(table_descriptor, fill)));
+      t.fault = b_.CreateLoad(b_.getPtrTy(), field(d, offsetof(table_descriptor, fault)));
+      // An empty table reads a cell of zeros instead (every gather index is 0 or clamped, so
+      // any other table has the element it reads).
+      llvm::Value* empty = b_.CreateOr(b_.CreateICmpEQ(t.width, b_.getInt64(0)),
+                                       b_.CreateICmpEQ(t.height, b_.getInt64(0)));
+      t.data = b_.CreateSelect(empty, dummy(), t.data);
+    }
+    bool context = false;
+    for (const expr::node& n : graph_.nodes) {
+      context = context || n.code == op::index || n.code == op::row || n.code == op::gather ||
+                n.code == op::gather2;
+    }
+    offset_ = b_.getInt64(0);
+    row_ = b_.getInt64(0);
+    if (!context) return;
+    // args[n] is the call_context, or null (index offset 0, row 0).
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), args, signature_.args.size());
+    llvm::Value* p = b_.CreateLoad(b_.getPtrTy(), slot);
+    llvm::Value* zero = b_.CreateAlloca(llvm::ArrayType::get(b_.getInt64Ty(), 2));
+    b_.CreateStore(llvm::Constant::getNullValue(llvm::ArrayType::get(b_.getInt64Ty(), 2)), zero);
+    llvm::Value* q = b_.CreateSelect(b_.CreateIsNull(p), zero, p);
+    offset_ = b_.CreateLoad(b_.getInt64Ty(), field(q, offsetof(call_context, index_offset)));
+    row_ = b_.CreateLoad(b_.getInt64Ty(), field(q, offsetof(call_context, y)));
+  }
+
+ protected:
+  llvm::Value* index_offset() const { return offset_; }
+  llvm::Value* row_value() const { return row_; }
+
+  // Node k (a gather) for the lanes of `mask` (i1 or <width x i1>); `x`, `y`: its int64 operand
+  // values (y null for a 1-D table); `element`: jit::index() of lane 0, for fault reports.
+  llvm::Value* gather(const expr::node& n, std::int32_t k, llvm::Value* x, llvm::Value* y,
+                      llvm::Value* mask, llvm::Value* element) {
+    const auto idx = static_cast<std::size_t>(n.index);
+    const bool two = n.code == op::gather2;
+    if (n.index < 0 || idx >= signature_.args.size() || signature_.args[idx].scalar ||
+        signature_.args[idx].form != access::table || signature_.args[idx].type != n.type ||
+        signature_.args[idx].dims != (two ? 2 : 1) ||
+        static_cast<std::uint64_t>(signature_.args[idx].policy) != n.bits) {
+      fail("graph node " + std::to_string(k) +
+           " gathers from an argument the call does not pass as a table of that type, shape "
+           "and policy");
+    }
+    const table& t = tables_[idx];
+    const scalar_kind ty = n.type;
+    llvm::Type* i64 = lanes(b_.getInt64Ty());
+    auto splat64 = [&](llvm::Value* v) { return width_ > 1 ? b_.CreateVectorSplat(width_, v) : v; };
+    llvm::Value* zero = llvm::Constant::getNullValue(i64);
+    llvm::Value* inside = b_.CreateICmpULT(x, splat64(t.width));  // negative: huge unsigned
+    if (two) inside = b_.CreateAnd(inside, b_.CreateICmpULT(y, splat64(t.height)));
+    const auto policy = static_cast<expr::index_policy>(n.bits);
+    llvm::Value* read = nullptr;  // lanes whose value comes from the table (null: all)
+    llvm::Value* cx = nullptr;
+    llvm::Value* cy = nullptr;
+    if (policy == expr::index_policy::clamp) {  // the call checked the table is not empty
+      auto clamp = [&](llvm::Value* v, llvm::Value* size) {
+        llvm::Value* hi = splat64(b_.CreateSub(size, b_.getInt64(1)));
+        return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, zero,
+                                        b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, v, hi));
+      };
+      cx = clamp(x, t.width);
+      if (two) cy = clamp(y, t.height);
+    } else {
+      read = inside;
+      cx = b_.CreateSelect(inside, x, zero);
+      if (two) cy = b_.CreateSelect(inside, y, zero);
+      if (policy == expr::index_policy::checked) {
+        report(t, b_.CreateAnd(mask, b_.CreateNot(inside)), x, y, element);
+      }
+    }
+    llvm::Value* offset = two ? b_.CreateAdd(b_.CreateMul(cy, splat64(t.row_stride)), cx) : cx;
+    llvm::Type* mt = memory_type(ty);
+    llvm::Value* pass = policy == expr::index_policy::constant
+                            ? splat_fill(t.fill, ty)
+                            : llvm::Constant::getNullValue(lanes(mt));
+    // Every lane's offset is inside the table (clamped, or 0 where the index is outside), so
+    // the gather needs no mask: masks make LLVM branch per lane where it has no gather
+    // instruction (8- and 16-bit elements). Lanes outside take `pass` afterwards.
+    llvm::Value* v = nullptr;
+    if (width_ > 1) {
+      llvm::Value* ptrs = b_.CreateInBoundsGEP(mt, t.data, offset);
+      llvm::Value* all = llvm::ConstantInt::getTrue(lanes(b_.getInt1Ty()));
+      v = b_.CreateMaskedGather(lanes(mt), ptrs, llvm::Align(expr::size_of(ty)), all);
+    } else {
+      v = b_.CreateLoad(mt, b_.CreateInBoundsGEP(mt, t.data, offset));
+    }
+    if (read != nullptr) v = b_.CreateSelect(read, v, pass);
+    if (ty == scalar_kind::boolean) v = b_.CreateICmpNE(v, llvm::Constant::getNullValue(v->getType()));
+    return v;
+  }
+
+ private:
+  struct table {
+    llvm::Value* descriptor = nullptr;
+    llvm::Value* data = nullptr;
+    llvm::Value* width = nullptr;
+    llvm::Value* height = nullptr;
+    llvm::Value* row_stride = nullptr;
+    llvm::Value* fill = nullptr;
+    llvm::Value* fault = nullptr;
+  };
+
+  llvm::Type* lanes(llvm::Type* t) const {
+    return width_ > 1 ? llvm::FixedVectorType::get(t, width_) : t;
+  }
+
+  // The address `offset` bytes into a struct the kernel reads (offsetof of the field).
+  llvm::Value* field(llvm::Value* p, std::size_t offset) {
+    return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), p, offset);
+  }
+
+  // The constant policy's value (bits in a uint64) as `lanes` elements of `ty` in memory form.
+  llvm::Value* splat_fill(llvm::Value* bits, scalar_kind ty) {
+    llvm::Type* mt = memory_type(ty);
+    const unsigned size = 8 * expr::size_of(ty);
+    llvm::Value* v = b_.CreateTrunc(bits, b_.getIntNTy(size));
+    if (mt->isFloatingPointTy()) v = b_.CreateBitCast(v, mt);
+    return width_ > 1 ? b_.CreateVectorSplat(width_, v) : v;
+  }
+
+  // An 8-byte cell of zeros in the entry block: what gathers from an empty table read.
+  llvm::Value* dummy() {
+    if (dummy_ == nullptr) {
+      llvm::IRBuilder<> e(entry_, entry_->begin());
+      dummy_ = e.CreateAlloca(e.getInt64Ty());
+      e.CreateStore(e.getInt64(0), dummy_);
+    }
+    return dummy_;
+  }
+
+  // if (any lane of `bad`) table.fault(descriptor, element, x lanes, y lanes or null, bits, n)
+  void report(const table& t, llvm::Value* bad, llvm::Value* x, llvm::Value* y,
+              llvm::Value* element) {
+    llvm::LLVMContext& ctx = b_.getContext();
+    llvm::Function* f = b_.GetInsertBlock()->getParent();
+    auto* cold = llvm::BasicBlock::Create(ctx, "gather.fault", f);
+    auto* cont = llvm::BasicBlock::Create(ctx, "gather.ok", f);
+    llvm::Value* any = width_ > 1 ? b_.CreateOrReduce(bad) : bad;
+    llvm::MDBuilder md(ctx);
+    b_.CreateCondBr(any, cold, cont, md.createBranchWeights(1, 1000000));
+    b_.SetInsertPoint(cold);
+    llvm::IRBuilder<> e(entry_, entry_->begin());
+    llvm::Type* row = llvm::ArrayType::get(b_.getInt64Ty(), width_);
+    llvm::Value* xs = e.CreateAlloca(row);
+    b_.CreateAlignedStore(x, xs, llvm::Align(8));  // the array's alignment, not the vector's
+    llvm::Value* ys = llvm::ConstantPointerNull::get(b_.getPtrTy());
+    if (y != nullptr) {
+      ys = e.CreateAlloca(row);
+      b_.CreateAlignedStore(y, ys, llvm::Align(8));
+    }
+    llvm::Value* bits = width_ > 1 ? b_.CreateBitCast(bad, b_.getIntNTy(width_)) : bad;
+    bits = b_.CreateZExt(bits, b_.getInt64Ty());
+    auto* fty = llvm::FunctionType::get(
+        b_.getVoidTy(),
+        {b_.getPtrTy(), b_.getInt64Ty(), b_.getPtrTy(), b_.getPtrTy(), b_.getInt64Ty(), b_.getInt32Ty()},
+        false);
+    b_.CreateCall(fty, t.fault, {t.descriptor, element, xs, ys, bits, b_.getInt32(width_)});
+    b_.CreateBr(cont);
+    b_.SetInsertPoint(cont);
+  }
+
+  const expr::graph& graph_;
+  const signature& signature_;
+  std::vector<table> tables_;
+  llvm::BasicBlock* entry_ = nullptr;
+  llvm::Value* offset_ = nullptr;
+  llvm::Value* row_ = nullptr;
+  llvm::Value* dummy_ = nullptr;
+};
+
+}  // namespace
+}  // namespace parjit::jit::detail
