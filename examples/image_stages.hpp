@@ -7,7 +7,8 @@
 #include <parjit/jit.hpp>
 #include <parjit/parallel/huge_page.hpp>
 
-#include "image_resize.hpp"  // rgb_image, tensor, resize_area
+#include "image_resize.hpp"      // rgb_image, tensor, resize_area
+#include "image_resize_jit.hpp"  // resize_area_jit
 
 #include <algorithm>
 #include <array>
