@@ -183,6 +183,17 @@ loop_sizes=100000,1000000
     2>"$out/py_loops.log" || log "kernels.py (loop kernels) failed (see $out/py_loops.log)"
 log "kernels.py (loop kernels) took $((SECONDS - t0)) s"
 
+# The gather kernels K9 (gamma lookup table), K10 (the image pipeline's area resize; one size of
+# its own) against numba's @njit and prange loops, at jit_kernels' sizes.
+log "running bench/compare/kernels.py (gather kernels)"
+t0=$SECONDS
+gather_sizes=100000,1000000,10000000
+((quick)) && gather_sizes=100000
+"$PYTHON" "$src/bench/compare/kernels.py" "${py_args[@]}" --kernels K9_gamma,K10_resize \
+    --systems numba_njit,numba_parallel --sizes "$gather_sizes" --out "$out/py_gathers.json" \
+    2>"$out/py_gathers.log" || log "kernels.py (gather kernels) failed (see $out/py_gathers.log)"
+log "kernels.py (gather kernels) took $((SECONDS - t0)) s"
+
 # --- report --------------------------------------------------------------------------------------
 check=()
 ((quick)) && check=(--check)

@@ -36,8 +36,9 @@ options:
   --mode M        seq | map | map+jit | all (default: all)
                     seq      a plain loop, plain C++ pixel loops
                     map      parjit::parallel_map over images, plain C++ pixel loops
-                    map+jit  parjit::parallel_map over images, JIT kernels (jit::vectorize,
-                             jit::stencil) for normalise/grey and the filter
+                    map+jit  parjit::parallel_map over images, JIT kernels for the area
+                             resize (jit::fori over jit::table taps), normalise/grey
+                             (jit::vectorize) and the filter (jit::stencil)
   --workers N     parallel workers for map modes (default: all cores)
   --size S        output side in pixels (default: 224); area resampling, aspect not kept
   --grey          one grey plane instead of three normalised RGB planes
@@ -242,7 +243,7 @@ image_result process(const fs::path& file, const config& c, bool use_jit) {
     lap(s_decode);
     if (!img) return r;
     r.megapixels = static_cast<double>(img->width * img->height) / 1e6;
-    tensor small = resize_area(*img, c.size);
+    tensor small = use_jit ? resize_area_jit(*img, c.size) : resize_area(*img, c.size);
     img.reset();
     lap(s_resize);
     tensor col = use_jit ? colour_jit(small, c.colour) : colour_plain(small, c.colour);
@@ -336,7 +337,9 @@ mode_result run_mode(const std::string& mode, const std::vector<fs::path>& files
   }
   if (use_jit) {
     r.jit_compile_ms = colour_kernels::normalise().stats().compile_ms +
-                       colour_kernels::grey().stats().compile_ms;
+                       colour_kernels::grey().stats().compile_ms +
+                       resize_kernels::horizontal().stats().compile_ms +
+                       resize_kernels::vertical().stats().compile_ms;
   }
   return r;
 }

@@ -12,6 +12,11 @@ Mirrors bench/jit_kernels.cpp and bench/jit_compile.cpp (names in bench/README.m
   K7_mandelbrot escape count of z <- z*z + c, at most 255 iterations   float32 -> int32
                 (numba njit / parallel only; c on a sqrt(n) x sqrt(n) grid of [-2.2,1]x[-1.2,1.2])
   K8_logistic   x <- 3.7*x*(1-x) 28 times, x in [0, 1)   float32 -> float32 (numba njit / parallel)
+  K9_gamma      out[i] = lut[x[i]], lut[i] = floor(255*(i/255)**(1/2.2) + 0.5)   uint8 -> uint8
+                (numba njit / parallel)
+  K10_resize    area resize of one 1920x1080 RGB uint8 frame to 3 float32 planes of 224x224,
+                separable (horizontal pass, then vertical), as examples/image_resize.hpp
+                (numba njit / parallel; always n = 1920*1080, whatever --sizes says)
 
 Data: numpy default_rng(42); a, b uniform in [-1, 1) float32; r, g, b uniform integers in
 [0, 255] uint8 (same distributions as the C++ std::mt19937_64(42) data, not the same values).
@@ -44,9 +49,12 @@ import sys
 import time
 
 KERNELS = ["K1_hypot", "K2_poly", "K3_expsin", "K4_dot", "K5_select", "K6_grey", "K11_logpolar"]
-# Kernels with a loop per element (jit::fori / jit::loop_while): numba njit and parallel only,
-# run with --kernels K7_mandelbrot,K8_logistic --systems numba_njit,numba_parallel.
-LOOP_KERNELS = ["K7_mandelbrot", "K8_logistic"]
+# Kernels with a loop or a gather per element (jit::fori / jit::loop_while / jit::table): numba
+# njit and parallel only, run with --kernels K7_mandelbrot,K8_logistic (or K9_gamma,K10_resize)
+# --systems numba_njit,numba_parallel.
+LOOP_KERNELS = ["K7_mandelbrot", "K8_logistic", "K9_gamma", "K10_resize"]
+# Kernels whose size is their own (K10: one 1920x1080 frame; n counts its pixels).
+FIXED_SIZES = {"K10_resize": [1920 * 1080]}
 SYSTEMS = ["numpy", "numexpr", "numba_njit", "numba_parallel", "numba_vectorize"]
 SIZES = [1_000, 100_000, 10_000_000]
 QUICK_SIZES = [1_000, 100_000]
@@ -75,9 +83,29 @@ def make_data(n, seed=42):
     j = np.arange(n)
     cr = (-2.2 + 3.2 * (j % side) / side).astype(np.float32)
     ci = (-1.2 + 2.4 * (j // side) / side).astype(np.float32)
+    lut = np.floor(255.0 * (np.arange(256) / 255.0) ** (1 / 2.2) + 0.5).astype(np.uint8)
     return {"a": a, "b": b, "r": r, "g": g, "bl": bl, "out": np.empty(n, np.float32),
             "x": ((a + np.float32(1)) * np.float32(0.5)).astype(np.float32), "cr": cr, "ci": ci,
-            "counts": np.empty(n, np.int32)}
+            "counts": np.empty(n, np.int32), "lut": lut, "out8": np.empty(n, np.uint8)}
+
+
+def area_weights(src, dst):
+    """examples/image_resize.hpp's area_weights, flattened: first, count, offset (int32 per
+    output) and the float32 weights (each computed in double, then rounded, as in C++)."""
+    import numpy as np
+
+    first, count, offset, w = [], [], [], []
+    scale = src / dst
+    for i in range(dst):
+        a, b = i * scale, (i + 1) * scale
+        f, last = math.floor(a), min(src, math.ceil(b))
+        first.append(f)
+        count.append(last - f)
+        offset.append(len(w))
+        w += [(min(b, s + 1) - max(a, s)) / scale for s in range(f, last)]
+    i32 = np.int32
+    return (np.array(first, i32), np.array(count, i32), np.array(offset, i32),
+            np.array(w, np.float64).astype(np.float32))
 
 
 def build(system, kernel, d, threads):
@@ -209,6 +237,53 @@ def build(system, kernel, d, threads):
                         v = rr * v * (one - v)
                     out[i] = v
             return lambda: f(out, x)
+        if kernel == "K9_gamma":
+            lut, out8 = d["lut"], d["out8"]
+
+            @jit
+            def f(out, x, lut):
+                for i in rng_(x.shape[0]):
+                    out[i] = lut[x[i]]
+            return lambda: f(out8, r, lut)
+        if kernel == "K10_resize":
+            # One frame of uniform random bytes, whatever n (the resize's time does not depend
+            # on the values); the same separable passes and summation order as resize_area.
+            rng = np.random.default_rng(42)
+            img = rng.integers(0, 256, (1080, 1920, 3), dtype=np.uint8)
+            size = 224
+            hf, hc, ho, hw = area_weights(1920, size)
+            vf, vc, vo, vw = area_weights(1080, size)
+            zero = np.float32(0)
+
+            @jit
+            def f(img, hf, hc, ho, hw, vf, vc, vo, vw):
+                height, size = img.shape[0], hf.shape[0]
+                tmp = np.empty((height, size * 3), np.float32)
+                for y in rng_(height):
+                    for x in range(size):
+                        r = g = b = zero
+                        for k in range(hc[x]):
+                            w = hw[ho[x] + k]
+                            s = hf[x] + k
+                            r += w * img[y, s, 0]
+                            g += w * img[y, s, 1]
+                            b += w * img[y, s, 2]
+                        tmp[y, 3 * x] = r
+                        tmp[y, 3 * x + 1] = g
+                        tmp[y, 3 * x + 2] = b
+                out = np.empty((3, size, size), np.float32)
+                for y in rng_(size):
+                    row = np.zeros(size * 3, np.float32)
+                    for k in range(vc[y]):
+                        w = vw[vo[y] + k]
+                        s = vf[y] + k
+                        for i in range(size * 3):
+                            row[i] += w * tmp[s, i]
+                    for x in range(size):
+                        for c in range(3):
+                            out[c, y, x] = row[3 * x + c]
+                return out
+            return lambda: f(img, hf, hc, ho, hw, vf, vc, vo, vw)
 
     if system == "numba_vectorize":
         import numba
@@ -378,7 +453,7 @@ def main():
 
     results, first = [], []
     for kernel in kernels:
-        for n in sizes:
+        for n in FIXED_SIZES.get(kernel, sizes):
             d = make_data(n)
             for system in systems:
                 try:

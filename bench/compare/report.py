@@ -3,7 +3,8 @@
 Reads from --dir: machine.json, gb_<binary>.json (Google Benchmark --benchmark_format=json),
 proc_jit_first_call.json (bench/jit_first_call: parjit's first call in fresh processes),
 py_kernels.json (kernels.py), py_executors.json (executors.py), py_loops.json (kernels.py's
-loop kernels K7, K8, when present). Writes into the same directory:
+loop kernels K7, K8) and py_gathers.json (its gather kernels K9, K10), when present. Writes into
+the same directory:
 summary.md and kernels.png, first_call.png, scaling.png, executors.png.
 
 Like for like: the kernel table has two columns of ratios, one thread (`parjit` vs the one-thread
@@ -195,11 +196,11 @@ def load(d):
         elif r.get("start_to_result_s"):
             st.fresh[r["case"]] = Dist("parjit", r["start_to_result_s"])
             st.fresh_main[r["case"]] = Dist("parjit", r["main_to_result_s"])
-    for fname in ("py_kernels.json", "py_executors.json", "py_loops.json"):
+    for fname in ("py_kernels.json", "py_executors.json", "py_loops.json", "py_gathers.json"):
         path = os.path.join(d, fname)
         doc = load_json(path) if os.path.exists(path) else None
-        if doc is None and fname == "py_loops.json":
-            continue  # the loop kernels' numba twins (K7, K8): optional, older runs have none
+        if doc is None and fname in ("py_loops.json", "py_gathers.json"):
+            continue  # the numba twins of K7, K8 and K9, K10: optional, older runs have none
         if doc is None:
             st.binaries[fname] = "missing"
             continue
