@@ -76,6 +76,27 @@ void check_gather_policies(std::uint64_t seed) {
     for (std::size_t e = 0; e < n; ++e) bad += !(a[e] == lut[static_cast<std::size_t>(inside[e])]);
     CHECK(bad == 0);
     CHECK(std::memcmp(a.data(), c.data(), n * sizeof(T)) == 0);
+    // narrow index types (offsets computed in 32 bits): int8 (negative), uint16, int64 (wide)
+    array<std::int8_t> i8(n);
+    array<std::uint16_t> u16(n);
+    array<std::int64_t> i64(n);
+    for (std::size_t e = 0; e < n; ++e) {
+      i8[e] = static_cast<std::int8_t>(idx[e]);
+      u16[e] = static_cast<std::uint16_t>(idx[e] < 0 ? 65535 : idx[e]);
+      i64[e] = idx[e] < 0 ? std::numeric_limits<std::int64_t>::min() : idx[e];
+    }
+    k(a, i8, jit::table(lut, jit::constant(fill)));
+    k(b, u16, jit::table(lut, jit::clamp));
+    k(c, i64, jit::table(lut, jit::constant(fill)));
+    for (std::size_t e = 0; e < n; ++e) {
+      bad += !expr::same_value(expr::value::of(a[e]),
+                               expr::value::of(plain_gather(lut, i8[e], index_policy::constant, fill)));
+      bad += !expr::same_value(expr::value::of(b[e]),
+                               expr::value::of(plain_gather(lut, u16[e], index_policy::clamp, fill)));
+      bad += !expr::same_value(expr::value::of(c[e]),
+                               expr::value::of(plain_gather(lut, i64[e], index_policy::constant, fill)));
+    }
+    CHECK(bad == 0);
   }
 }
 

@@ -45,7 +45,25 @@ class gather_lowering : public lowering {
       // any other table has the element it reads).
       llvm::Value* empty = b_.CreateOr(b_.CreateICmpEQ(t.width, b_.getInt64(0)),
                                        b_.CreateICmpEQ(t.height, b_.getInt64(0)));
-      t.data = b_.CreateSelect(empty, dummy(), t.data);
+      const unsigned size = expr::size_of(signature_.args[i].type);
+      if (size >= 4) {
+        t.data = b_.CreateSelect(empty, dummy(), t.data);
+        continue;
+      }
+      // 8- and 16-bit tables are read as the 4-byte words that hold the elements (x86 has no
+      // byte gather): the word starts at the element, or at the table's last 4 bytes for the
+      // last elements. A table of fewer than 8 bytes is copied into a zeroed 8-byte cell first.
+      llvm::Value* elements = b_.CreateSelect(
+          empty, b_.getInt64(0),
+          b_.CreateAdd(b_.CreateMul(b_.CreateSub(t.height, b_.getInt64(1)), t.row_stride), t.width));
+      llvm::Value* bytes = b_.CreateMul(elements, b_.getInt64(size));
+      llvm::Value* cell = entry_alloca(b_.getInt64Ty());
+      b_.CreateStore(b_.getInt64(0), cell);
+      llvm::Value* small = b_.CreateICmpULT(bytes, b_.getInt64(8));
+      b_.CreateMemCpy(cell, llvm::MaybeAlign(1), t.data, llvm::MaybeAlign(1),
+                      b_.CreateSelect(small, bytes, b_.getInt64(0)));
+      t.data = b_.CreateSelect(small, cell, t.data);
+      t.last_word = b_.CreateSelect(small, b_.getInt64(4), b_.CreateSub(bytes, b_.getInt64(4)));
     }
     bool context = false;
     for (const expr::node& n : graph_.nodes) {
@@ -71,8 +89,22 @@ class gather_lowering : public lowering {
 
   // Node k (a gather) for the lanes of `mask` (i1 or <width x i1>); `x`, `y`: its int64 operand
   // values (y null for a 1-D table); `element`: jit::index() of lane 0, for fault reports.
+  // `values`: the graph's values so far. When x is an int64 conversion of a type that fits
+  // int32 (bool, int8..int32, uint8, uint16), a 1-D gather computes its offsets from the value
+  // before the conversion, in 32 bits (half the vector work, dword-indexed gathers).
   llvm::Value* gather(const expr::node& n, std::int32_t k, llvm::Value* x, llvm::Value* y,
-                      llvm::Value* mask, llvm::Value* element) {
+                      llvm::Value* mask, llvm::Value* element,
+                      const std::vector<llvm::Value*>& values) {
+    llvm::Value* narrow = nullptr;
+    scalar_kind narrow_kind = scalar_kind::i32;
+    const expr::node& xn = graph_.nodes[static_cast<std::size_t>(n.operand[0])];
+    if (xn.code == op::cast) {
+      narrow_kind = graph_.nodes[static_cast<std::size_t>(xn.operand[0])].type;
+      if (narrow_kind != scalar_kind::u32 && expr::size_of(narrow_kind) <= 4 &&
+          expr::is_integral(narrow_kind)) {
+        narrow = values[static_cast<std::size_t>(xn.operand[0])];
+      }
+    }
     const auto idx = static_cast<std::size_t>(n.index);
     const bool two = n.code == op::gather2;
     if (n.index < 0 || idx >= signature_.args.size() || signature_.args[idx].scalar ||
@@ -85,6 +117,9 @@ class gather_lowering : public lowering {
     }
     const table& t = tables_[idx];
     const scalar_kind ty = n.type;
+    if (!two && narrow != nullptr && width_ > 1 && expr::size_of(ty) != 2) {
+      return gather32(n, t, x, narrow, narrow_kind, mask, element);
+    }
     llvm::Type* i64 = lanes(b_.getInt64Ty());
     auto splat64 = [&](llvm::Value* v) { return width_ > 1 ? b_.CreateVectorSplat(width_, v) : v; };
     llvm::Value* zero = llvm::Constant::getNullValue(i64);
@@ -119,7 +154,17 @@ class gather_lowering : public lowering {
     // the gather needs no mask: masks make LLVM branch per lane where it has no gather
     // instruction (8- and 16-bit elements). Lanes outside take `pass` afterwards.
     llvm::Value* v = nullptr;
-    if (width_ > 1) {
+    if (width_ > 1 && t.last_word != nullptr) {  // 8/16-bit: gather words, shift the element out
+      const unsigned size = expr::size_of(ty);
+      llvm::Value* byte = size == 1 ? offset : b_.CreateShl(offset, 1);
+      llvm::Value* start = b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, byte, splat64(t.last_word));
+      llvm::Value* ptrs = b_.CreateInBoundsGEP(b_.getInt8Ty(), t.data, start);
+      llvm::Type* words = lanes(b_.getInt32Ty());
+      llvm::Value* all = llvm::ConstantInt::getTrue(lanes(b_.getInt1Ty()));
+      llvm::Value* w = b_.CreateMaskedGather(words, ptrs, llvm::Align(1), all);
+      llvm::Value* shift = b_.CreateShl(b_.CreateTrunc(b_.CreateSub(byte, start), words), 3);
+      v = b_.CreateTrunc(b_.CreateLShr(w, shift), lanes(mt));
+    } else if (width_ > 1) {
       llvm::Value* ptrs = b_.CreateInBoundsGEP(mt, t.data, offset);
       llvm::Value* all = llvm::ConstantInt::getTrue(lanes(b_.getInt1Ty()));
       v = b_.CreateMaskedGather(lanes(mt), ptrs, llvm::Align(expr::size_of(ty)), all);
@@ -132,6 +177,64 @@ class gather_lowering : public lowering {
   }
 
  private:
+  struct table;
+
+  // The 1-D gather of `gather` with 32-bit offsets: x32 < 2^31 always, so comparing it with
+  // min(width, 2^31) (unsigned: negative indices are huge) is the int64 test, and sign-extended
+  // 32-bit offsets address every element the index can reach.
+  llvm::Value* gather32(const expr::node& n, const table& t, llvm::Value* x, llvm::Value* narrow,
+                        scalar_kind narrow_kind, llvm::Value* mask, llvm::Value* element) {
+    const scalar_kind ty = n.type;
+    llvm::Type* i32 = lanes(b_.getInt32Ty());
+    auto splat32 = [&](llvm::Value* v) { return b_.CreateVectorSplat(width_, v); };
+    auto limit32 = [&](llvm::Value* v64, std::int64_t cap) {  // min(v64, cap) as int32
+      return b_.CreateTrunc(b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, v64, b_.getInt64(cap)),
+                            b_.getInt32Ty());
+    };
+    llvm::Value* x32 = narrow;
+    if (narrow->getType() != i32) {
+      x32 = expr::is_signed(narrow_kind) ? b_.CreateSExt(narrow, i32) : b_.CreateZExt(narrow, i32);
+    }
+    llvm::Value* w32 = splat32(limit32(t.width, std::int64_t{1} << 31));
+    llvm::Value* zero = llvm::Constant::getNullValue(i32);
+    llvm::Value* inside = b_.CreateICmpULT(x32, w32);
+    const auto policy = static_cast<expr::index_policy>(n.bits);
+    llvm::Value* offset = nullptr;
+    llvm::Value* read = nullptr;
+    if (policy == expr::index_policy::clamp) {  // the call checked the table is not empty
+      llvm::Value* hi = b_.CreateSub(w32, llvm::ConstantInt::get(i32, 1));
+      offset = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, zero,
+                                        b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x32, hi));
+    } else {
+      read = inside;
+      offset = b_.CreateSelect(inside, x32, zero);
+      if (policy == expr::index_policy::checked) {
+        report(t, b_.CreateAnd(mask, b_.CreateNot(inside)), x, nullptr, element);
+      }
+    }
+    llvm::Type* mt = memory_type(ty);
+    llvm::Value* all = llvm::ConstantInt::getTrue(lanes(b_.getInt1Ty()));
+    llvm::Value* v = nullptr;
+    if (t.last_word != nullptr) {  // bytes: gather the words, shift the byte out
+      llvm::Value* last = splat32(limit32(t.last_word, (std::int64_t{1} << 31) - 1));
+      llvm::Value* start = b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, offset, last);
+      llvm::Value* ptrs = b_.CreateInBoundsGEP(b_.getInt8Ty(), t.data, b_.CreateSExt(start, lanes(b_.getInt64Ty())));
+      llvm::Value* w = b_.CreateMaskedGather(i32, ptrs, llvm::Align(1), all);
+      v = b_.CreateTrunc(b_.CreateLShr(w, b_.CreateShl(b_.CreateSub(offset, start), 3)), lanes(mt));
+    } else {
+      llvm::Value* ptrs = b_.CreateInBoundsGEP(mt, t.data, b_.CreateSExt(offset, lanes(b_.getInt64Ty())));
+      v = b_.CreateMaskedGather(lanes(mt), ptrs, llvm::Align(expr::size_of(ty)), all);
+    }
+    if (read != nullptr) {
+      llvm::Value* pass = policy == expr::index_policy::constant
+                              ? splat_fill(t.fill, ty)
+                              : llvm::Constant::getNullValue(lanes(mt));
+      v = b_.CreateSelect(read, v, pass);
+    }
+    if (ty == scalar_kind::boolean) v = b_.CreateICmpNE(v, llvm::Constant::getNullValue(v->getType()));
+    return v;
+  }
+
   struct table {
     llvm::Value* descriptor = nullptr;
     llvm::Value* data = nullptr;
@@ -140,6 +243,7 @@ class gather_lowering : public lowering {
     llvm::Value* row_stride = nullptr;
     llvm::Value* fill = nullptr;
     llvm::Value* fault = nullptr;
+    llvm::Value* last_word = nullptr;  // 8/16-bit tables: byte offset of the last 4-byte word
   };
 
   llvm::Type* lanes(llvm::Type* t) const {
@@ -158,6 +262,12 @@ class gather_lowering : public lowering {
     llvm::Value* v = b_.CreateTrunc(bits, b_.getIntNTy(size));
     if (mt->isFloatingPointTy()) v = b_.CreateBitCast(v, mt);
     return width_ > 1 ? b_.CreateVectorSplat(width_, v) : v;
+  }
+
+  // A stack slot, made at the top of the entry block.
+  llvm::Value* entry_alloca(llvm::Type* t) {
+    llvm::IRBuilder<> e(entry_, entry_->begin());
+    return e.CreateAlloca(t);
   }
 
   // An 8-byte cell of zeros in the entry block: what gathers from an empty table read.
@@ -181,13 +291,12 @@ class gather_lowering : public lowering {
     llvm::MDBuilder md(ctx);
     b_.CreateCondBr(any, cold, cont, md.createBranchWeights(1, 1000000));
     b_.SetInsertPoint(cold);
-    llvm::IRBuilder<> e(entry_, entry_->begin());
     llvm::Type* row = llvm::ArrayType::get(b_.getInt64Ty(), width_);
-    llvm::Value* xs = e.CreateAlloca(row);
+    llvm::Value* xs = entry_alloca(row);
     b_.CreateAlignedStore(x, xs, llvm::Align(8));  // the array's alignment, not the vector's
     llvm::Value* ys = llvm::ConstantPointerNull::get(b_.getPtrTy());
     if (y != nullptr) {
-      ys = e.CreateAlloca(row);
+      ys = entry_alloca(row);
       b_.CreateAlignedStore(y, ys, llvm::Align(8));
     }
     llvm::Value* bits = width_ > 1 ? b_.CreateBitCast(bad, b_.getIntNTy(width_)) : bad;

@@ -176,7 +176,7 @@ class loop_lowering : public gather_lowering {
         if (x == nullptr || (n.code == op::gather2 && y == nullptr)) {
           fail("graph node " + std::to_string(k) + " is computed before its operand");
         }
-        return gather(n, k, x, y, active_, b_.CreateAdd(first_, index_offset()));
+        return gather(n, k, x, y, active_, b_.CreateAdd(first_, index_offset()), v_);
       }
       case op::loop_var: {
         const auto& e = env_.at(static_cast<std::size_t>(n.bits));
