@@ -91,8 +91,9 @@ struct resize_kernels {
         [](auto src, auto first, auto count, auto offset, auto weights, auto row) {
           const auto e = jit::x();
           const auto o = offset[e];
+          // int32 source indices (the sizes are checked to fit): 32-bit gather offsets
           const auto [sum, next] =
-              jit::fori(0, count[e], jit::tuple(0.0f, jit::y() * row + first[e]),
+              jit::fori(0, count[e], jit::tuple(0.0f, jit::cast<std::int32_t>(jit::y()) * row + first[e]),
                         [&](auto k, auto r, auto i) {
                           return jit::tuple(r + weights[o + k] * jit::cast<float>(src[i]), i + 3);
                         });
@@ -110,7 +111,8 @@ struct resize_kernels {
           const auto y = jit::y();
           const auto o = offset[y];
           const auto [sum, next] = jit::fori(
-              0, count[y], jit::tuple(0.0f, first[y] * row + 3 * jit::x() + channel[y]),
+              0, count[y],
+              jit::tuple(0.0f, first[y] * row + 3 * jit::cast<std::int32_t>(jit::x()) + channel[y]),
               [&](auto k, auto r, auto i) { return jit::tuple(r + weights[o + k] * tmp[i], i + row); });
           (void)next;
           return sum;
@@ -124,13 +126,13 @@ template <class... Policy>
 tensor resize_area_jit(const rgb_image& img, std::size_t size, Policy... policy) {
   tensor out{3, size, parjit::huge_page_vector<float>(3 * size * size, 0.0f)};
   if (size == 0 || img.width == 0 || img.height == 0) return out;  // as resize_area: zeros
-  to_i32(3 * img.width, "source row length");
-  to_i32(img.height, "source height");
+  to_i32(3 * img.width * img.height, "source size");  // the kernels index in int32
+  to_i32(3 * size * img.height, "intermediate size");
   const area_tables h = horizontal_tables(img.width, size);
   const area_tables v = vertical_tables(img.height, size);
   parjit::huge_page_vector<float> tmp(img.height * size * 3);
-  const auto src_row = static_cast<std::int64_t>(3 * img.width);
-  const auto tmp_row = static_cast<std::int64_t>(3 * size);
+  const auto src_row = static_cast<std::int32_t>(3 * img.width);
+  const auto tmp_row = static_cast<std::int32_t>(3 * size);
   resize_kernels::horizontal()(policy..., jit::view2d<float, 3>{tmp.data(), size, img.height},
                                jit::table(img.pixels), jit::table(h.first), jit::table(h.count),
                                jit::table(h.offset), jit::table(h.weights), src_row);
