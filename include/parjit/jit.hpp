@@ -2,6 +2,7 @@
 // trees and compiled by LLVM ORC at first call (numba's @vectorize / @jit, in C++). No LLVM here.
 #pragma once
 
+#include "jit/arrays.hpp"
 #include "jit/cache.hpp"
 #include "jit/compile.hpp"
 #include "jit/options.hpp"

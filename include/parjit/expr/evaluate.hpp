@@ -280,6 +280,11 @@ inline void validate(const graph& g) {
       }
     }
   }
+  for (const std::int32_t r : result_nodes(g)) {  // a tuple root: values, not loops
+    if (g.nodes[static_cast<std::size_t>(r)].code == op::loop) {
+      detail::invalid_node(g, static_cast<std::size_t>(r), "a loop node is not a result");
+    }
+  }
   (void)detail::make_loop_plan(g);  // the loops' structure and scoping
 }
 
@@ -592,16 +597,19 @@ struct reference_machine {
 
 /// Evaluates a graph for one element, op by op, with exactly the semantics the JIT implements
 /// (wrapping integers, x / 0 == 0, saturating casts, ordered compares, std::min/max/clamp/round/
-/// fma, no contraction). `args[i]` is argument i's value and must have its type.
+/// fma, no contraction), and returns its results: one value, or for a graph of a kernel that
+/// returns `jit::tuple(...)` one value per component (see `result_nodes`). `args[i]` is argument
+/// i's value and must have its type.
 /// Throws std::invalid_argument for an invalid graph (see `validate`), too few arguments or an
 /// argument of the wrong type. Build code using it with -ffp-contract=off (GCC contracts by
 /// default). Loops run as the plain C++ loops they stand for; `at` gives `jit::index()`,
 /// `jit::x()`, `jit::y()` and the tables gathers read (a checked gather outside its table throws
 /// std::out_of_range). `args` is indexed by argument number: a table argument's entry is not
 /// read (give any value).
-/// Example: `evaluate(to_graph(a * 2), std::array{value::of(1.5f)}, {}).as<float>() == 3`.
+/// Example: `evaluate_results(to_graph(jit::tuple(a, a * 2)), args, {}).size() == 2`.
 /// Thread-safety: a pure function.
-inline value evaluate(const graph& g, std::span<const value> args, const element_position& at) {
+inline std::vector<value> evaluate_results(const graph& g, std::span<const value> args,
+                                           const element_position& at) {
   validate(g);
   const detail::loop_plan plan = detail::make_loop_plan(g);
   detail::reference_machine m{g, plan, args, at, std::vector<value>(g.nodes.size()), {}, {}};
@@ -612,7 +620,23 @@ inline value evaluate(const graph& g, std::span<const value> args, const element
     m.results.resize(plan.loops.size());
     m.run(plan.top);
   }
-  return m.v[static_cast<std::size_t>(g.root)];
+  std::vector<value> r;
+  for (const std::int32_t i : result_nodes(g)) r.push_back(m.v[static_cast<std::size_t>(i)]);
+  return r;
+}
+
+/// `evaluate_results(g, args, {.index = element_index})`: an element without tables or 2-D
+/// position. Thread-safety: a pure function.
+inline std::vector<value> evaluate_results(const graph& g, std::span<const value> args,
+                                           std::int64_t element_index = 0) {
+  return evaluate_results(g, args, element_position{element_index, 0, 0, {}});
+}
+
+/// As `evaluate_results` for a graph with one result: its value (for a tuple graph, the first
+/// component's). Example: `evaluate(to_graph(a * 2), std::array{value::of(1.5f)}, {})`.
+/// Thread-safety: a pure function.
+inline value evaluate(const graph& g, std::span<const value> args, const element_position& at) {
+  return evaluate_results(g, args, at).front();
 }
 
 /// `evaluate(g, args, {.index = element_index})`: an element without tables or 2-D position.

@@ -51,7 +51,8 @@ enum class op : std::uint8_t {
   index,        ///< leaf: the element's index (int64), jit::index()
   loop_var,     ///< leaf: value `index` of the loop at nesting depth `bits` (carries 0..n-1, a
                 ///< fori's counter n), inside that loop's body or condition
-  pack,         ///< (a, b): a list of a loop's values, pack(pack(v0, v1), v2); only under `loop`
+  pack,         ///< (a, b): a list of values, pack(pack(v0, v1), v2): a loop's values (under
+                ///< `loop`), or as the root, a kernel's several results (jit::tuple)
   loop_result,  ///< carry `index` of the loop node operand 0, after the loop
   loop,         ///< (initial values, next values, control): `index` = number of carries n,
                 ///< `bits` = depth | kind << 32 (kind 0: fori, control = pack(lo, hi) in the
@@ -158,5 +159,21 @@ struct graph {
 
   friend bool operator==(const graph&, const graph&) = default;
 };
+
+/// The graph's results: `{root}`, or for a kernel that returns `jit::tuple(v0, ..., vm-1)` (a
+/// root pack(...pack(v0, v1)..., vm-1)) the m values in order. A result is never a pack (a
+/// pack's operand 0 is the list so far, operand 1 the next value), so the list is unambiguous.
+/// Example: `result_nodes(to_graph(jit::tuple(a, b))).size() == 2`. Thread-safety: pure.
+inline std::vector<std::int32_t> result_nodes(const graph& g) {
+  std::vector<std::int32_t> r;
+  std::int32_t i = g.root;
+  const auto n = static_cast<std::int32_t>(g.nodes.size());
+  while (i >= 0 && i < n && g.nodes[static_cast<std::size_t>(i)].code == op::pack) {
+    r.push_back(g.nodes[static_cast<std::size_t>(i)].operand[1]);
+    i = g.nodes[static_cast<std::size_t>(i)].operand[0];
+  }
+  r.push_back(i);
+  return {r.rbegin(), r.rend()};
+}
 
 }  // namespace parjit::expr

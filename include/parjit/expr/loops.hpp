@@ -29,7 +29,8 @@
 namespace parjit::expr {
 
 /// Several values as one: the carry of a loop (`jit::tuple(zr, zi, n)`), a loop body's result,
-/// and a loop's result, which structured bindings unpack (`auto [zr, zi, n] = jit::fori(...)`).
+/// a loop's result, which structured bindings unpack (`auto [zr, zi, n] = jit::fori(...)`), and
+/// a kernel's several results (`jit::outs`, tuple reductions).
 /// Elements are expressions or plain numbers. Thread-safety: a value type.
 template <class... T>
 struct tuple {
@@ -324,6 +325,19 @@ std::int32_t lower(graph_builder& b, const loop_result<K, L>& r) {
 }
 
 }  // namespace detail
+
+/// The graph of a kernel that returns several values (`jit::tuple(r, theta)`): each component
+/// lowered as `to_graph` would, the root a pack(...pack(v0, v1)..., vm-1) of them (see
+/// `result_nodes`); a one-element tuple is its element's graph. Components may share nodes.
+/// Example: `result_nodes(to_graph(tuple(a, a * 2))).size() == 2`. Thread-safety: pure.
+template <class... T>
+  requires(sizeof...(T) >= 1 && (detail::operand<T> && ...))
+graph to_graph(const tuple<T...>& t) {
+  detail::graph_builder b;
+  const std::int32_t root = detail::lower_pack(b, t.items, nullptr, std::index_sequence_for<T...>{});
+  return canonical(std::move(b).finish(root));
+}
+
 }  // namespace parjit::expr
 
 /// \cond

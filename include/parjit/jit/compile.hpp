@@ -81,18 +81,29 @@ struct call_context {
 
 /// The types a specialisation is compiled for: argument `i` of the graph is `args[i]`; `result` is
 /// `out`'s element type (elementwise) or the accumulator type (reductions).
+///
+/// A graph with several results (a kernel returning `jit::tuple`, see `expr::result_nodes`) has
+/// one entry per result in `outs`: its out's element type and `form` (elementwise; contiguous or
+/// strided) or its accumulator type (reductions); `out` then points to an array of that many
+/// pointers, entry k as `out` would be for result k alone. `result` and `out_form` are then
+/// unused. `outs` is empty for a graph with one result.
 struct signature {
   std::vector<argument_type> args;
   expr::scalar_kind result = expr::scalar_kind::f64;
   kernel_kind kind = kernel_kind::elementwise;
+  /// Elementwise: how the loop reaches `out` (access::strided: `out` points to a
+  /// `strided_descriptor`).
+  access out_form = access::contiguous;
+  std::vector<argument_type> outs = {};
   friend bool operator==(const signature&, const signature&) = default;
 };
 
 /// The native entry point of a compiled loop. It processes indices [begin, end): `args[i]` points
 /// to array `i`'s element 0 (arrays), to the value (scalars) or to a descriptor (strided arrays,
 /// tables: see `access`), and `args[n]` to a `call_context` (or is null: index offset 0, y 0);
-/// `out` points to the output's element 0 (elementwise) or to one accumulator that receives the
-/// chunk's result (reductions).
+/// `out` points to the output's element 0 (elementwise; a `strided_descriptor` for a strided out)
+/// or to one accumulator that receives the chunk's result (reductions), or, for several results,
+/// to one such pointer per result (`signature::outs`).
 using kernel_function = void (*)(std::int64_t begin, std::int64_t end, void* out,
                                  const void* const* args);
 
@@ -134,7 +145,7 @@ struct backend_api {
   void (*stream_fence)() noexcept;
   std::size_t (*stream_threshold)() noexcept;
 };
-inline constexpr std::uint32_t backend_abi_version = 3;
+inline constexpr std::uint32_t backend_abi_version = 4;  // 4: signature::out_form, outs
 }  // namespace detail
 }  // namespace parjit::jit
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -85,6 +86,32 @@ using accumulator_t =
     std::conditional_t<std::is_void_v<Acc>,
                        expr::type_of<expr::promote(expr::kind_of_expression<E>)>, Acc>;
 
+// A reduction's accumulators: `type` is one accumulator type (the key's Result, see key_of), or
+// for a lambda returning jit::tuple a std::tuple of one per value; `all` is always a std::tuple.
+template <class Acc, class E>
+struct accumulators {
+  using type = accumulator_t<Acc, E>;
+  using all = std::tuple<type>;
+};
+template <class Acc, class... T>
+struct accumulators<Acc, expr::tuple<T...>> {
+  using type = std::tuple<accumulator_t<Acc, T>...>;
+  using all = type;
+};
+
+template <class All>
+inline constexpr bool arithmetic_accumulators = false;
+template <class... A>
+inline constexpr bool arithmetic_accumulators<std::tuple<A...>> =
+    ((expr::element<A> && !std::is_same_v<A, bool>) && ...);
+
+template <kernel_kind K, class... A>
+std::tuple<A...> combine_all(const std::tuple<A...>& a, const std::tuple<A...>& b) {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::tuple<A...>{combine<K>(std::get<I>(a), std::get<I>(b))...};
+  }(std::index_sequence_for<A...>{});
+}
+
 }  // namespace detail
 
 /// A reduction kernel: `r(in...)` returns the sum / product / minimum / maximum of
@@ -105,10 +132,16 @@ using accumulator_t =
 /// `min` / `max` are IEEE 754-2019 minimum / maximum: a NaN element gives NaN, -0 < +0.
 /// Empty input: `sum` gives 0, `prod` 1, `min` / `max` throw std::invalid_argument.
 ///
+/// Several values: for `f` returning `jit::tuple(v0, v1, ...)`, `r(in...)` returns a std::tuple
+/// of one result per value, each accumulated in its own type by the rules above, in one pass;
+/// each equals the reduction of that value alone, bit for bit. Inputs may be strided views
+/// (`jit::strided`).
+///
 ///     auto dot = jit::reduce(jit::sum, [](auto a, auto b) { return a * b; });
 ///     float d = dot(a, b);
 ///     double d2 = jit::reduce<double>(jit::sum, [](auto a, auto b) { return a * b; })(a, b);
 ///     float hi = jit::reduce(jit::max, [](auto x) { return jit::abs(x); })(jit::par, a);
+///     auto [s, s2] = jit::reduce(jit::sum, [](auto x) { return jit::tuple(x, x * x); })(a);
 ///
 /// Thread-safety: as `vectorized`.
 template <class Acc, class Tag, class F>
@@ -164,7 +197,7 @@ class reduction {
                   "parjit::jit: a reduction needs at least one array argument");
     detail::check_traceable<F, Ops...>();
     using E = std::remove_cvref_t<detail::traced_t<F, Ops...>>;
-    using A = detail::accumulator_t<Acc, E>;
+    using A = typename detail::accumulators<Acc, E>::type;
     return cache_->ensure(detail::key_of<kind, A, Ops...>(),
                           [&] { return detail::compile_for<kind, A, F, Ops...>(f_, opts_); });
   }
@@ -181,8 +214,10 @@ class reduction {
                   "parjit::jit: a reduction needs at least one array argument");
     detail::check_traceable<F, In...>();
     using E = std::remove_cvref_t<detail::traced_t<F, In...>>;
-    using A = detail::accumulator_t<Acc, E>;
-    static_assert(expr::element<A> && !std::is_same_v<A, bool>,
+    using A = typename detail::accumulators<Acc, E>::type;  // the key's Result
+    using All = typename detail::accumulators<Acc, E>::all;
+    constexpr bool several = detail::traced_tuple<E>;
+    static_assert(detail::arithmetic_accumulators<All>,
                   "parjit::jit: a reduction accumulates in an arithmetic element type, not bool");
     static_assert(!expr::uses_coordinates<E>, PARJIT_MSG_COORDINATE_OUTSIDE_2D);
     const std::size_t n = detail::common_size(in...);
@@ -192,33 +227,44 @@ class reduction {
     const kernel_function fn =
         opts_.strict ? cache_->get_strict(key, &detail::describe_inputs<In...>)
                      : cache_->get(key, [&] { return detail::compile_for<kind, A, F, In...>(f_, opts_); });
+    auto result = [](All r) {
+      if constexpr (several) {
+        return r;
+      } else {
+        return std::get<0>(r);
+      }
+    };
     if (n == 0) {
-      if constexpr (kind == kernel_kind::sum) return A{0};
-      if constexpr (kind == kernel_kind::prod) return A{1};
+      if constexpr (kind == kernel_kind::sum || kind == kernel_kind::prod) {
+        constexpr int id = kind == kernel_kind::sum ? 0 : 1;
+        return result(std::apply([](auto... a) { return All{static_cast<decltype(a)>(id)...}; }, All{}));
+      }
       throw std::invalid_argument(std::string("parjit::jit: ") +
                                   (kind == kernel_kind::min ? "min" : "max") +
                                   " reduction of an empty input has no value");
     }
     const auto size = static_cast<std::int64_t>(n);
     const std::int64_t chunks = (size + detail::reduction_chunk - 1) / detail::reduction_chunk;
-    auto chunk = [&](std::int64_t c, A* result) {
+    // One chunk into `r`: `out` points to the accumulator, or to one pointer per accumulator.
+    auto chunk = [&](std::int64_t c, All& r) {
+      auto slots = std::apply([](auto&... a) { return std::array{static_cast<void*>(&a)...}; }, r);
       const std::int64_t b = c * detail::reduction_chunk;
-      fn(b, std::min(size, b + detail::reduction_chunk), result, ptrs);
+      fn(b, std::min(size, b + detail::reduction_chunk), several ? slots.data() : slots[0], ptrs);
     };
     if (chunks == 1) {
-      A r{};
-      chunk(0, &r);
+      All r{};
+      chunk(0, r);
       frame.check();
-      return r;
+      return result(r);
     }
-    std::vector<A> partial(static_cast<std::size_t>(chunks));
+    std::vector<All> partial(static_cast<std::size_t>(chunks));
     detail::run_chunks(ex, chunks, 1, 1, [&](std::int64_t b, std::int64_t e) {
-      for (std::int64_t c = b; c < e; ++c) chunk(c, &partial[static_cast<std::size_t>(c)]);
+      for (std::int64_t c = b; c < e; ++c) chunk(c, partial[static_cast<std::size_t>(c)]);
     });
     frame.check();
-    A r = partial[0];
-    for (std::size_t c = 1; c < partial.size(); ++c) r = detail::combine<kind>(r, partial[c]);
-    return r;
+    All r = partial[0];
+    for (std::size_t c = 1; c < partial.size(); ++c) r = detail::combine_all<kind>(r, partial[c]);
+    return result(r);
   }
 
   F f_;

@@ -59,12 +59,6 @@ struct operand_for<scalar<T>> {
 template <class T>
 using operand_for_t = typename operand_for<T>::type;
 
-// "out float[], in float[], double scalar" for a strict kernel's error.
-template <class Out, class... In>
-std::string describe_elementwise() {
-  return "out " + std::string(expr::name_of(expr::kind_of<Out>)) + "[], inputs (" +
-         operand_names<In...>() + ")";
-}
 template <class Kernel, class... T>
 void compile_signature(const Kernel& k, types<T...>) {
   k.template compile<T...>();

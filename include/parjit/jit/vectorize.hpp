@@ -2,14 +2,17 @@
 // signature at first call (numba's @vectorize) and run serially or in parallel chunks.
 #pragma once
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "arrays.hpp"
 #include "detail/call.hpp"
 #include "options.hpp"
 #include "signatures.hpp"
@@ -55,10 +58,12 @@ inline void streaming_threshold(std::size_t bytes) {
 
 /// An elementwise kernel: `k(out, in...)` sets `out[i] = static_cast<Out>(f(in[i]...))`.
 /// Made by `jit::vectorize`. Inputs are contiguous ranges (std::vector, std::span, std::array,
-/// C arrays), a pointer followed by its size, or scalars (runtime parameters: changing their
-/// value does not recompile). All sizes must equal `out`'s (else std::invalid_argument and nothing
-/// is written); an all-scalar or constant kernel fills `out`. `out` may be one of the inputs (in
-/// place); a partial overlap is std::invalid_argument. The first call with a new combination of
+/// C arrays), a pointer followed by its size, strided views (`jit::strided`), or scalars (runtime
+/// parameters: changing their value does not recompile). `out` is a writable range, pointer +
+/// size or strided view; for a lambda that returns `jit::tuple(v0, v1, ...)`, `jit::outs(o0,
+/// o1, ...)` (arrays.hpp) receives one value per out. All sizes must equal `out`'s (else
+/// std::invalid_argument and nothing is written); an all-scalar or constant kernel fills `out`.
+/// `out` may be one of the inputs (in place); a partial overlap is std::invalid_argument. The first call with a new combination of
 /// element types (and of array vs scalar) traces `f` and compiles it; later calls are a cache
 /// lookup and the loop.
 ///
@@ -78,7 +83,8 @@ class vectorized {
 
   /// `k(out, in...)`: runs on the calling thread. `auto r = k(in...)` (as many arguments as the
   /// lambda has parameters): allocates and returns `std::vector<R>` with R the expression's
-  /// element type, sized like the array inputs (at least one input must be an array). A call
+  /// element type, sized like the array inputs (at least one input must be an array); for a
+  /// lambda returning `jit::tuple`, a std::tuple of one such vector per value. A call
   /// that forgets an input (`k(out, a)` for a two-input lambda) is therefore an allocating call:
   /// discarding its result is a warning (nodiscard). A variadic lambda (`auto... a`) accepts
   /// both counts and is always called as `k(out, in...)`.
@@ -116,6 +122,12 @@ class vectorized {
     static_assert(expr::element<Out>, "parjit::jit: compile<Out, In...>(): Out is out's element type");
     using O = detail::canonical_t<Out>;
     detail::check_traceable<F, detail::operand_for_t<In>...>();
+    if constexpr (detail::traceable<F, detail::operand_for_t<In>...>()) {
+      static_assert(detail::result_count<std::remove_cvref_t<
+                        detail::traced_t<F, detail::operand_for_t<In>...>>> == 1,
+                    "parjit::jit: compile<Out, In...>() names one out: a kernel that returns "
+                    "jit::tuple is compiled by its first call");
+    }
     return cache_->ensure(
         detail::key_of<kernel_kind::elementwise, O, detail::operand_for_t<In>...>(), [&] {
           return detail::compile_for<kernel_kind::elementwise, O, F, detail::operand_for_t<In>...>(
@@ -182,7 +194,11 @@ class vectorized {
   static constexpr bool out_form_traceable(std::tuple<>*) { return false; }
   template <class... Ops>
   static constexpr bool allocating(std::tuple<Ops...>* ops) {
-    return detail::traceable<F, Ops...>() && !out_form_traceable(ops);
+    if constexpr ((detail::is_outs<Ops>::value || ...)) {
+      return false;  // jit::outs is an out, never an input
+    } else {
+      return detail::traceable<F, Ops...>() && !out_form_traceable(ops);
+    }
   }
 
   template <class... In>
@@ -192,24 +208,61 @@ class vectorized {
                   "(its size is the result's size); with scalars only, pass `out`: k(out, ...)");
     detail::check_traceable<F, In...>();
     using E = std::remove_cvref_t<detail::traced_t<F, In...>>;
-    using R = expr::type_of<expr::kind_of_expression<E>>;
     const std::size_t n = detail::common_size(in...);
-    if constexpr (std::is_same_v<R, bool>) {  // std::vector<bool> has no contiguous storage
-      std::unique_ptr<bool[]> tmp(new bool[n == 0 ? 1 : n]);
-      run_array<false>(ex, call_context{}, detail::array_operand<bool>{tmp.get(), n}, in...);
-      return std::vector<bool>(tmp.get(), tmp.get() + n);
+    if constexpr (detail::traced_tuple<E>) {  // std::tuple of one vector per value
+      return [&]<std::size_t... K>(std::index_sequence<K...>) {
+        std::tuple<result_buffer<detail::result_expression_t<K, E>>...> r{
+            result_buffer<detail::result_expression_t<K, E>>(n)...};
+        run_array<false>(ex, call_context{}, outs_list<decltype(std::get<K>(r).operand())...>{{std::get<K>(r).operand()...}},
+                  in...);
+        return std::make_tuple(std::move(std::get<K>(r)).take()...);
+      }(std::make_index_sequence<detail::result_count<E>>{});
     } else {
-      std::vector<R> r(n);
-      run_array<false>(ex, call_context{}, detail::array_operand<R>{r.data(), n}, in...);
-      return r;
+      result_buffer<E> r(n);
+      run_array<false>(ex, call_context{}, r.operand(), in...);
+      return std::move(r).take();
     }
   }
+
+  // The allocating call's result for a value of expression type V: std::vector<R> with R its
+  // element type (std::vector<bool> has no contiguous storage: a bool result goes through a
+  // buffer).
+  template <class V>
+  struct result_buffer {
+    using R = expr::type_of<expr::kind_of_expression<V>>;
+    using storage = std::conditional_t<std::is_same_v<R, bool>, std::unique_ptr<bool[]>, std::vector<R>>;
+    storage data;
+    std::size_t n;
+    explicit result_buffer(std::size_t size) : n(size) {
+      if constexpr (std::is_same_v<R, bool>) {
+        data.reset(new bool[n == 0 ? 1 : n]);
+      } else {
+        data.resize(n);
+      }
+    }
+    detail::array_operand<R> operand() {
+      if constexpr (std::is_same_v<R, bool>) {
+        return {data.get(), n};
+      } else {
+        return {data.data(), n};
+      }
+    }
+    std::vector<R> take() && {
+      if constexpr (std::is_same_v<R, bool>) {
+        return std::vector<bool>(data.get(), data.get() + n);
+      } else {
+        return std::move(data);
+      }
+    }
+  };
 
   template <bool Rows, class Out, class... In>
   void run(parjit::arena_executor* ex, const call_context& ctx, const Out& out,
            const In&... in) const {
     constexpr bool writable = [] {
-      if constexpr (detail::is_array_operand<Out>::value) {
+      if constexpr (detail::is_outs<Out>::value) {
+        return true;  // checked by jit::outs
+      } else if constexpr (detail::is_array_operand<Out>::value) {
         return !std::is_const_v<std::remove_pointer_t<decltype(Out::data)>>;
       } else {
         return false;
@@ -217,40 +270,59 @@ class vectorized {
     }();
     static_assert(writable,
                   "parjit::jit: `out` (the first argument) must be writable: a non-const "
-                  "contiguous range (or pointer + size) of an element type");
+                  "contiguous range (or pointer + size) of an element type, a jit::strided view "
+                  "of one, or jit::outs(...)");
     if constexpr (writable) run_array<Rows>(ex, ctx, out, in...);
   }
 
   // `Rows`: a row of a 2-D call (jit::x() and jit::y() have values).
-  template <bool Rows, class O, class... In>
-  void run_array(parjit::arena_executor* ex, const call_context& ctx,
-                 const detail::array_operand<O>& out, const In&... in) const {
+  template <bool Rows, class Out, class... In>
+  void run_array(parjit::arena_executor* ex, const call_context& ctx, const Out& out,
+                 const In&... in) const {
     detail::check_traceable<F, In...>();
     if constexpr (!Rows && detail::traceable<F, In...>()) {
       static_assert(!expr::uses_coordinates<detail::traced_t<F, In...>>,
                     PARJIT_MSG_COORDINATE_OUTSIDE_2D);
     }
-    detail::check_elementwise(out, in...);
+    if constexpr (detail::traceable<F, In...>()) {
+      constexpr std::size_t values = detail::result_count<std::remove_cvref_t<detail::traced_t<F, In...>>>;
+      static_assert(values == detail::out_count<Out>,
+                    "parjit::jit: the kernel returns a different number of values than the call "
+                    "has outs: a lambda that returns jit::tuple(v0, v1, ...) is called as "
+                    "k(jit::outs(out0, out1, ...), inputs...), with one out per value");
+    }
+    const std::size_t size = detail::check_elementwise(out, in...);
     detail::call_frame<In...> frame(in..., ctx);
     const void* const* ptrs = frame.args();
-    const void* key = detail::key_of<kernel_kind::elementwise, O, In...>();
+    using Key = detail::out_key_t<Out>;
+    const void* key = detail::key_of<kernel_kind::elementwise, Key, In...>();
     const kernel_function fn =
         opts_.strict
-            ? cache_->get_strict(key, &detail::describe_elementwise<O, In...>)
+            ? cache_->get_strict(key, &detail::describe_call<Out, In...>)
             : cache_->get(key, [&] {
-                return detail::compile_for<kernel_kind::elementwise, O, F, In...>(f_, opts_);
+                return detail::compile_for<kernel_kind::elementwise, Key, F, In...>(f_, opts_);
               });
-    O* data = out.data;
-    const auto n = static_cast<std::int64_t>(out.size);
-    if (out.size * sizeof(O) >= streaming_threshold() && out.size > 0 &&
-        (!detail::is_out(in, data) && ...)) {
-      cache_->count_streamed();
-      const std::size_t step[sizeof...(In) + 1] = {element_size(in)..., 0};
-      detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
-                         [&](std::int64_t b, std::int64_t e) {
-                           detail::stream_chunk(fn, b, e, data, sizeof(O), ptrs, step, ctx);
-                         });
-    } else {
+    std::array<void*, detail::out_count<Out>> slots{};
+    void* data = detail::out_pointer(out, slots);
+    const auto n = static_cast<std::int64_t>(size);
+    // Streaming (see streaming_threshold): one contiguous out and no strided input, as the
+    // blocks shift every array by whole elements.
+    bool streamed = false;
+    if constexpr (detail::is_contiguous_out<Out>::value &&
+                  !(detail::is_strided_operand<In>::value || ...)) {
+      using O = typename detail::is_contiguous_out<Out>::element;
+      if (size * sizeof(O) >= streaming_threshold() && size > 0 &&
+          (!detail::is_out(in, data) && ...)) {
+        cache_->count_streamed();
+        const std::size_t step[sizeof...(In) + 1] = {element_size(in)..., 0};
+        detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
+                           [&](std::int64_t b, std::int64_t e) {
+                             detail::stream_chunk(fn, b, e, data, sizeof(O), ptrs, step, ctx);
+                           });
+        streamed = true;
+      }
+    }
+    if (!streamed) {
       detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
                          [&](std::int64_t b, std::int64_t e) { fn(b, e, data, ptrs); });
     }

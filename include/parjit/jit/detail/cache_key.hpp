@@ -26,29 +26,45 @@
 namespace parjit::jit::detail {
 namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
 
+const char* describe_form(access form) {
+  switch (form) {
+    case access::contiguous: return "[]";
+    case access::strided: return "[::stride]";
+    default: return "[table]";
+  }
+}
+
+// Every field of the signature: two signatures that differ never share cached code.
 std::string describe(const signature& sig) {
   std::string s;
   static const char* kinds[] = {"elementwise", "sum", "prod", "min", "max"};
   s += kinds[static_cast<int>(sig.kind)];
   s += " (";
   for (std::size_t i = 0; i < sig.args.size(); ++i) {
-    if (i) s += ", ";
     const argument_type& a = sig.args[i];
+    if (i) s += ", ";
     s += expr::name_of(a.type);
-    if (a.scalar) {
-      s += " scalar";
-    } else if (a.form == access::table) {
-      static const char* policies[] = {"checked", "clamp", "constant"};
-      const auto p = static_cast<std::size_t>(a.policy);
-      s += " table" + std::to_string(a.dims) + "d " + (p < 3 ? policies[p] : "?");
-    } else if (a.form == access::strided) {
-      s += " strided";
-    } else {
-      s += "[]";
+    s += a.scalar ? " scalar" : describe_form(a.form);
+    if (!a.scalar && a.form == access::table) {
+      s += " policy " + std::to_string(static_cast<int>(a.policy)) + " dims " +
+           std::to_string(static_cast<int>(a.dims));
     }
   }
   s += ") -> ";
-  s += expr::name_of(sig.result);
+  if (sig.outs.empty()) {
+    s += expr::name_of(sig.result);
+    if (sig.kind == kernel_kind::elementwise && sig.out_form != access::contiguous) {
+      s += describe_form(sig.out_form);
+    }
+  } else {
+    s += "tuple(";
+    for (std::size_t k = 0; k < sig.outs.size(); ++k) {
+      if (k) s += ", ";
+      s += expr::name_of(sig.outs[k].type);
+      if (sig.kind == kernel_kind::elementwise) s += describe_form(sig.outs[k].form);
+    }
+    s += ")";
+  }
   return s;
 }
 

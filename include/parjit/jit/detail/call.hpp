@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "../../expr/loops.hpp"
 #include "../../expr/nodes.hpp"
 #include "../../expr/print.hpp"
 #include "../../expr/to_graph.hpp"
@@ -28,6 +29,7 @@
 #include "../compile.hpp"
 #include "../options.hpp"
 #include "call_frame.hpp"
+#include "operand_checks.hpp"
 #include "operands.hpp"
 #include "run_loop.hpp"
 
@@ -78,6 +80,15 @@ constexpr void check_captures() {
   static_assert(std::is_empty_v<F> || is_frozen<F>::value, PARJIT_MSG_CAPTURE);
 }
 
+// Several results: a jit::tuple of expressions or numbers.
+template <class R>
+struct is_traced_tuple : std::false_type {};
+template <class... T>
+struct is_traced_tuple<expr::tuple<T...>>
+    : std::bool_constant<(sizeof...(T) >= 1 && (expr::detail::operand<T> && ...))> {};
+template <class R>
+concept traced_tuple = is_traced_tuple<std::remove_cvref_t<R>>::value;
+
 // The traced lambda's result for placeholders of the operands' element types.
 template <class F, class... Operands, std::size_t... Is>
 auto trace_impl(const F& f, std::index_sequence<Is...>) {
@@ -111,14 +122,31 @@ constexpr void check_traceable() {
                 "jit::select, jit::cast<T>, ...), not std:: functions or branches on values");
   if constexpr (traceable<F, Operands...>()) {
     using R = std::remove_cvref_t<traced_t<F, Operands...>>;
-    static_assert(expr::expression<R> || expr::element<R>,
+    static_assert(expr::expression<R> || expr::element<R> || traced_tuple<R>,
                   "parjit::jit: the kernel lambda does not return an expression built from its "
                   "arguments (or a number). If an error above names a function parjit does not "
                   "have (`... is not a member of parjit::jit`), that is the cause: the kernel "
                   "vocabulary is listed in <parjit/jit/vocabulary.hpp>. Otherwise the lambda "
-                  "returns a bool computed in C++ or another type");
+                  "returns a bool computed in C++ or another type (several values are returned "
+                  "as jit::tuple(...) of expressions or numbers)");
   }
 }
+
+// How many values the traced lambda returns, and the expression of value K.
+template <class R>
+inline constexpr std::size_t result_count = 1;
+template <class... T>
+inline constexpr std::size_t result_count<expr::tuple<T...>> = sizeof...(T);
+template <std::size_t K, class R>
+struct result_expression {
+  using type = R;
+};
+template <std::size_t K, class... T>
+struct result_expression<K, expr::tuple<T...>> {
+  using type = std::tuple_element_t<K, std::tuple<T...>>;
+};
+template <std::size_t K, class R>
+using result_expression_t = typename result_expression<K, std::remove_cvref_t<R>>::type;
 
 // A specialisation: the compiled loop for one signature, plus what `ir()`/`stats()` report.
 struct specialization {
@@ -268,13 +296,12 @@ class kernel_cache {
   std::mutex mutex_;
 };
 
-// Compiles the lambda for the operand types: trace, then jit::compile.
+// Compiles the lambda for the operand types: trace, then jit::compile. `Result`: see key_of.
 template <kernel_kind K, class Result, class F, class... Operands>
 compiled_kernel compile_for(const F& f, const options& opts) {
   const expr::graph g = expr::to_graph(
       trace_impl<F, Operands...>(f, std::index_sequence_for<Operands...>{}));
-  const signature sig{argument_types<Operands...>(), expr::kind_of<Result>, K};
-  return jit::compile(g, sig, opts);
+  return jit::compile(g, make_signature<Result>(K, argument_types<Operands...>()), opts);
 }
 
 }  // namespace detail

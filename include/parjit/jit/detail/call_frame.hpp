@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "../compile.hpp"
+#include "operand_checks.hpp"
 #include "operands.hpp"
 
 namespace parjit::jit::detail {

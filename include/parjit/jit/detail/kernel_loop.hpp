@@ -135,11 +135,16 @@ void build_kernel(llvm::Module& m, const std::string& name, const expr::graph& g
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
   loop_lowering low(m, b, g, sig, opts);
   low.load_arguments(args);
-  const scalar_kind res = sig.result;
-  const scalar_kind gty = g.type();
+  // One type per result (a jit::tuple kernel has several), one out or accumulator per result.
+  std::vector<scalar_kind> types;
+  for (const std::int32_t r : low.result_nodes()) {
+    types.push_back(g.nodes.at(static_cast<std::size_t>(r)).type);
+  }
+  const std::vector<out_slot> outs = load_outs(b, out, sig, types.size());
+  const std::size_t results = types.size();
 
   if (sig.kind == kernel_kind::elementwise && low.has_loops()) {
-    emit_vector_groups(low, b, f, begin, end, out, gty, res);  // lowering_loops.hpp
+    emit_vector_groups(low, b, f, begin, end, outs, types);  // lowering_loops.hpp
     b.CreateRetVoid();
     return;
   }
@@ -148,8 +153,14 @@ void build_kernel(llvm::Module& m, const std::string& name, const expr::graph& g
     emit_loop(
         b, f, begin, end, {},
         [&](llvm::Value* i, const std::vector<llvm::Value*>&) {
-          llvm::Value* v = low.cast(low.evaluate(i), gty, res);
-          low.store_element(v, b.CreateInBoundsGEP(low.memory_type(res), out, i), res);
+          low.evaluate(i);
+          const std::vector<llvm::Value*> v = low.results();
+          for (std::size_t k = 0; k < results; ++k) {
+            const scalar_kind t = outs[k].type;
+            llvm::Value* p =
+                element_address(b, low.memory_type(t), outs[k].base, outs[k].stride, i);
+            low.store_element(low.cast(v[k], types[k], t), p, t);
+          }
           return std::vector<llvm::Value*>{};
         },
         "i");
@@ -157,20 +168,36 @@ void build_kernel(llvm::Module& m, const std::string& name, const expr::graph& g
     return;
   }
 
-  if (res == scalar_kind::boolean) fail("a reduction cannot accumulate in bool");
-  llvm::Type* at = low.value_type(res);
-  const int lanes = reduction_lanes(res);
-  auto* vt = llvm::FixedVectorType::get(at, static_cast<unsigned>(lanes));
-  llvm::Value* tmp = b.CreateAlloca(llvm::ArrayType::get(at, reduction_block));
-  llvm::Constant* id = identity(at, sig.kind, res);
-  llvm::Value* acc_v0 = llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(lanes), id);
+  // A reduction of each result, each exactly as if it were the only one (its own lanes, block
+  // buffer and order), computed in one pass: a tuple reduction gives the scalar ones' bits.
+  struct accumulator {
+    llvm::Type* type;
+    int lanes;
+    llvm::Type* vector;
+    llvm::Value* buffer;
+    llvm::Constant* identity;
+  };
+  std::vector<accumulator> accs;
+  std::vector<llvm::Value*> carried;  // the lane vectors, then the tails' scalars
+  for (std::size_t k = 0; k < results; ++k) {
+    const scalar_kind res = outs[k].type;
+    if (res == scalar_kind::boolean) fail("a reduction cannot accumulate in bool");
+    llvm::Type* at = low.value_type(res);
+    const int lanes = reduction_lanes(res);
+    accs.push_back({at, lanes, llvm::FixedVectorType::get(at, static_cast<unsigned>(lanes)),
+                    b.CreateAlloca(llvm::ArrayType::get(at, reduction_block)),
+                    identity(at, sig.kind, res)});
+    carried.push_back(
+        llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(lanes), accs[k].identity));
+  }
+  for (std::size_t k = 0; k < results; ++k) carried.push_back(accs[k].identity);
   llvm::Value* block = b.getInt64(reduction_block);
 
   // while (i < end) { cnt = min(block, end - i); ... ; i += cnt }, written as a loop over blocks.
   llvm::Value* n_blocks = b.CreateSDiv(
       b.CreateAdd(b.CreateSub(end, begin), b.getInt64(reduction_block - 1)), block);
   auto acc = emit_loop(
-      b, f, b.getInt64(0), n_blocks, {acc_v0, id},
+      b, f, b.getInt64(0), n_blocks, carried,
       [&](llvm::Value* blk, const std::vector<llvm::Value*>& in) {
         llvm::Value* start = b.CreateAdd(begin, b.CreateMul(blk, block));
         llvm::Value* cnt = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, block,
@@ -178,42 +205,56 @@ void build_kernel(llvm::Module& m, const std::string& name, const expr::graph& g
         emit_loop(
             b, f, b.getInt64(0), cnt, {},
             [&](llvm::Value* j, const std::vector<llvm::Value*>&) {
-              llvm::Value* v = low.cast(low.evaluate(b.CreateAdd(start, j)), gty, res);
-              b.CreateStore(v, b.CreateInBoundsGEP(at, tmp, j));
+              low.evaluate(b.CreateAdd(start, j));
+              const std::vector<llvm::Value*> v = low.results();
+              for (std::size_t k = 0; k < results; ++k) {
+                b.CreateStore(low.cast(v[k], types[k], outs[k].type),
+                              b.CreateInBoundsGEP(accs[k].type, accs[k].buffer, j));
+              }
               return std::vector<llvm::Value*>{};
             },
             "j");
-        llvm::Value* full = b.CreateSDiv(cnt, b.getInt64(lanes));
-        auto v = emit_loop(
-            b, f, b.getInt64(0), full, {in[0]},
-            [&](llvm::Value* k, const std::vector<llvm::Value*>& c) {
-              llvm::Value* p = b.CreateInBoundsGEP(at, tmp, b.CreateMul(k, b.getInt64(lanes)));
-              llvm::Value* x = b.CreateAlignedLoad(vt, p, llvm::Align(expr::size_of(res)));
-              return std::vector<llvm::Value*>{combine(b, sig.kind, res, c[0], x)};
-            },
-            "k");
-        auto s = emit_loop(
-            b, f, b.CreateMul(full, b.getInt64(lanes)), cnt, {in[1]},
-            [&](llvm::Value* r, const std::vector<llvm::Value*>& c) {
-              llvm::Value* x = b.CreateLoad(at, b.CreateInBoundsGEP(at, tmp, r));
-              return std::vector<llvm::Value*>{combine(b, sig.kind, res, c[0], x)};
-            },
-            "r");
-        return std::vector<llvm::Value*>{v[0], s[0]};
+        std::vector<llvm::Value*> next(2 * results);
+        for (std::size_t k = 0; k < results; ++k) {
+          const accumulator& a = accs[k];
+          const scalar_kind res = outs[k].type;
+          llvm::Value* full = b.CreateSDiv(cnt, b.getInt64(a.lanes));
+          next[k] = emit_loop(
+              b, f, b.getInt64(0), full, {in[k]},
+              [&](llvm::Value* q, const std::vector<llvm::Value*>& c) {
+                llvm::Value* p =
+                    b.CreateInBoundsGEP(a.type, a.buffer, b.CreateMul(q, b.getInt64(a.lanes)));
+                llvm::Value* x = b.CreateAlignedLoad(a.vector, p, llvm::Align(expr::size_of(res)));
+                return std::vector<llvm::Value*>{combine(b, sig.kind, res, c[0], x)};
+              },
+              "k")[0];
+          next[results + k] = emit_loop(
+              b, f, b.CreateMul(full, b.getInt64(a.lanes)), cnt, {in[results + k]},
+              [&](llvm::Value* r, const std::vector<llvm::Value*>& c) {
+                llvm::Value* x = b.CreateLoad(a.type, b.CreateInBoundsGEP(a.type, a.buffer, r));
+                return std::vector<llvm::Value*>{combine(b, sig.kind, res, c[0], x)};
+              },
+              "r")[0];
+        }
+        return next;
       },
       "block");
-  // Pairwise lane combination: halves, in a fixed order.
-  llvm::Value* v = acc[0];
-  for (int w = lanes / 2; w >= 1; w /= 2) {
-    llvm::SmallVector<int, 64> lo, hi;
-    for (int j = 0; j < w; ++j) {
-      lo.push_back(j);
-      hi.push_back(j + w);
+  for (std::size_t k = 0; k < results; ++k) {
+    // Pairwise lane combination: halves, in a fixed order.
+    const scalar_kind res = outs[k].type;
+    llvm::Value* v = acc[k];
+    for (int w = accs[k].lanes / 2; w >= 1; w /= 2) {
+      llvm::SmallVector<int, 64> lo, hi;
+      for (int j = 0; j < w; ++j) {
+        lo.push_back(j);
+        hi.push_back(j + w);
+      }
+      v = combine(b, sig.kind, res, b.CreateShuffleVector(v, lo), b.CreateShuffleVector(v, hi));
     }
-    v = combine(b, sig.kind, res, b.CreateShuffleVector(v, lo), b.CreateShuffleVector(v, hi));
+    llvm::Value* total = combine(b, sig.kind, res, b.CreateExtractElement(v, std::uint64_t{0}),
+                                 acc[results + k]);
+    b.CreateStore(total, outs[k].base);
   }
-  llvm::Value* total = combine(b, sig.kind, res, b.CreateExtractElement(v, std::uint64_t{0}), acc[1]);
-  b.CreateStore(total, out);
   b.CreateRetVoid();
 }
 

@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../../expr/evaluate.hpp"
 #include "../compile.hpp"
 #include "errors.hpp"
 #include "llvm.hpp"
+#include "lowering_access.hpp"
 #include "lowering_math.hpp"
 
 namespace parjit::jit::detail {
@@ -26,7 +28,7 @@ class lowering : protected math_lowering {
  public:
   lowering(llvm::Module& m, llvm::IRBuilder<>& b, const expr::graph& g, const signature& sig,
            const options& opts)
-      : math_lowering(m, b, opts), g_(g), sig_(sig) {}
+      : math_lowering(m, b, opts), g_(g), sig_(sig), result_nodes_(expr::result_nodes(g)) {}
 
   // Type used for values of `k` in registers (bool is i1): a vector of `width_` lanes in the
   // vector code of loop kernels (lowering_loops.hpp), else one element.
@@ -95,29 +97,38 @@ class lowering : protected math_lowering {
   }
 
   // Values of kernel arguments: scalars are loaded once in the entry block; arrays give a base
-  // pointer that `element(i)` indexes.
+  // pointer that `element(i)` indexes (strided arrays also a stride, from their descriptor).
   void load_arguments(llvm::Value* args) {
     const std::size_t count = sig_.args.size();
     base_.assign(count, nullptr);
     scalar_.assign(count, nullptr);
+    stride_.assign(count, nullptr);
     for (std::size_t i = 0; i < count; ++i) {
       llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), args, i);
       llvm::Value* p = b_.CreateLoad(b_.getPtrTy(), slot);
       if (sig_.args[i].scalar) {
         scalar_[i] = load_element(p, sig_.args[i].type);
+      } else if (sig_.args[i].form == access::strided) {
+        std::tie(base_[i], stride_[i]) = load_strided(b_, p);
       } else {
         base_[i] = p;
       }
     }
   }
 
+  // The values of the graph's results (one, or a jit::tuple's components) after evaluate().
+  std::vector<llvm::Value*> results() const { return pick_results(result_nodes_, values_); }
+  const std::vector<std::int32_t>& result_nodes() const noexcept { return result_nodes_; }
+
   // Emits the graph's value at index `i`, in the graph's result type.
   llvm::Value* evaluate(llvm::Value* i) {
-    std::vector<llvm::Value*> v(g_.nodes.size(), nullptr);
+    std::vector<llvm::Value*>& v = values_;
+    v.assign(g_.nodes.size(), nullptr);
     const auto n_nodes = static_cast<std::int32_t>(g_.nodes.size());
     if (g_.root < 0 || g_.root >= n_nodes) fail("the expression graph has no valid root");
     for (std::int32_t k = 0; k < n_nodes; ++k) {
       const expr::node& n = g_.nodes[static_cast<std::size_t>(k)];
+      if (n.code == op::pack) continue;  // a tuple root: results() reads its values
       const int ar = expr::arity(n.code);
       llvm::Value* a[3] = {nullptr, nullptr, nullptr};
       scalar_kind t[3] = {};
@@ -136,6 +147,7 @@ class lowering : protected math_lowering {
   unsigned width_ = 1;
   llvm::Value* base_of(std::size_t arg) const { return base_[arg]; }
   llvm::Value* scalar_of(std::size_t arg) const { return scalar_[arg]; }
+  llvm::Value* stride_of(std::size_t arg) const { return stride_[arg]; }
 
   void expect(bool ok, std::int32_t k, const expr::node& n, const char* what) {
     if (!ok) {
@@ -189,10 +201,9 @@ class lowering : protected math_lowering {
                "refers to an argument the call does not pass");
         expect(sig_.args[idx].type == ty, k, n, "argument type differs from the call's type");
         if (sig_.args[idx].scalar) return scalar_[idx];
-        expect(sig_.args[idx].form == access::contiguous, k, n,
+        expect(sig_.args[idx].form != access::table, k, n,
                "reads a table argument element by element (tables are read by gathers)");
-        llvm::Value* p = b_.CreateInBoundsGEP(memory_type(ty), base_[idx], i);
-        return load_element(p, ty);
+        return load_element(element_address(b_, memory_type(ty), base_[idx], stride_[idx], i), ty);
       }
       case op::constant: return constant(n);
       case op::neg:
@@ -343,7 +354,9 @@ class lowering : protected math_lowering {
 
   const expr::graph& g_;
   const signature& sig_;
-  std::vector<llvm::Value*> base_, scalar_;
+  std::vector<llvm::Value*> base_, scalar_, stride_;
+  std::vector<std::int32_t> result_nodes_;
+  std::vector<llvm::Value*> values_;
 };
 
 }  // namespace

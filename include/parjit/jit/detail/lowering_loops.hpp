@@ -61,12 +61,23 @@ class loop_lowering : public gather_lowering {
     return run_plan();
   }
 
-  // Stores a group's values (converted to out's type) under `mask`.
-  void store_group(llvm::Value* v, llvm::Value* out, llvm::Value* first, llvm::Value* mask,
-                   scalar_kind k) {
+  // The values of the graph's results after evaluate / evaluate_group.
+  std::vector<llvm::Value*> results() const {
+    return plan_.has_loops ? pick_results(result_nodes(), v_) : lowering::results();
+  }
+
+  // Stores a group's values (converted to out's type) under `mask`; a strided out scatters.
+  void store_group(llvm::Value* v, const out_slot& out, llvm::Value* first, llvm::Value* mask) {
+    const scalar_kind k = out.type;
     if (k == scalar_kind::boolean) v = b_.CreateZExt(v, vector_of(b_.getInt8Ty()));
-    llvm::Value* p = b_.CreateInBoundsGEP(memory_type(k), out, first);
-    b_.CreateMaskedStore(v, p, llvm::Align(expr::size_of(k)), mask);
+    const llvm::Align align(expr::size_of(k));
+    if (out.stride != nullptr) {
+      llvm::Value* at = b_.CreateAdd(splat(first), lane_numbers());
+      b_.CreateMaskedScatter(v, element_address(b_, memory_type(k), out.base, out.stride, at),
+                             align, mask);
+      return;
+    }
+    b_.CreateMaskedStore(v, b_.CreateInBoundsGEP(memory_type(k), out.base, first), align, mask);
   }
 
   llvm::Value* lane_numbers() {
@@ -141,14 +152,23 @@ class loop_lowering : public gather_lowering {
   }
 
   llvm::Value* load_array(std::size_t idx, scalar_kind k) {
-    llvm::Value* p = b_.CreateInBoundsGEP(memory_type(k), base_of(idx), first_);
-    if (width_ == 1) return load_element(p, k);
-    llvm::Type* mt = vector_of(memory_type(k));
+    llvm::Type* et = memory_type(k);
+    llvm::Value* stride = stride_of(idx);
+    if (width_ == 1) return load_element(element_address(b_, et, base_of(idx), stride, first_), k);
+    llvm::Type* mt = vector_of(et);
     const llvm::Align align(expr::size_of(k));
-    llvm::Value* x = mask_ == nullptr
-                         ? static_cast<llvm::Value*>(b_.CreateAlignedLoad(mt, p, align))
-                         : b_.CreateMaskedLoad(mt, p, align, mask_, llvm::Constant::getNullValue(mt));
-    if (k == scalar_kind::boolean) x = b_.CreateICmpNE(x, llvm::Constant::getNullValue(mt));
+    llvm::Value* none = llvm::Constant::getNullValue(mt);
+    llvm::Value* x = nullptr;
+    if (stride != nullptr) {  // a strided array: a gather of the group's elements
+      llvm::Value* at = b_.CreateAdd(splat(first_), lane_numbers());
+      x = b_.CreateMaskedGather(mt, element_address(b_, et, base_of(idx), stride, at), align,
+                                all_true(), none);
+    } else {
+      llvm::Value* p = b_.CreateInBoundsGEP(et, base_of(idx), first_);
+      x = mask_ == nullptr ? static_cast<llvm::Value*>(b_.CreateAlignedLoad(mt, p, align))
+                           : b_.CreateMaskedLoad(mt, p, align, mask_, none);
+    }
+    if (k == scalar_kind::boolean) x = b_.CreateICmpNE(x, none);
     return x;
   }
 
@@ -332,8 +352,8 @@ class loop_lowering : public gather_lowering {
 // The elementwise loop of a kernel with loops: groups of `lanes` elements from `begin`, the last
 // one masked (every element takes the same vector code, so `par` chunks give serial's bits).
 void emit_vector_groups(loop_lowering& low, llvm::IRBuilder<>& b, llvm::Function* f,
-                        llvm::Value* begin, llvm::Value* end, llvm::Value* out, scalar_kind gty,
-                        scalar_kind res) {
+                        llvm::Value* begin, llvm::Value* end, const std::vector<out_slot>& outs,
+                        const std::vector<scalar_kind>& types) {
   const unsigned bytes = loop_lowering::vector_bytes();
   const unsigned lanes = bytes / 4;
   f->addFnAttr("prefer-vector-width", std::to_string(bytes * 8));
@@ -349,8 +369,11 @@ void emit_vector_groups(loop_lowering& low, llvm::IRBuilder<>& b, llvm::Function
   first->addIncoming(begin, pre);
   llvm::Value* left = b.CreateVectorSplat(lanes, b.CreateSub(end, first));
   llvm::Value* mask = b.CreateICmpSLT(low.lane_numbers(), left);
-  llvm::Value* v = low.cast(low.evaluate_group(first, mask), gty, res);
-  low.store_group(v, out, first, mask, res);
+  low.evaluate_group(first, mask);
+  const std::vector<llvm::Value*> v = low.results();
+  for (std::size_t k = 0; k < outs.size(); ++k) {
+    low.store_group(low.cast(v[k], types[k], outs[k].type), outs[k], first, mask);
+  }
   llvm::Value* next = b.CreateAdd(first, b.getInt64(lanes), "", true, true);
   first->addIncoming(next, b.GetInsertBlock());
   b.CreateCondBr(b.CreateICmpSLT(next, end), body, exit);

@@ -1,11 +1,11 @@
-// Call arguments as typed operands: arrays (pointer + size, const for inputs), runtime scalars,
-// pointer + size pairs normalised; the per-kernel signature key; and the checks every call makes
-// on its operands (sizes match, no partial overlap with out). Used by detail/call.hpp.
+// Call arguments as typed operands: arrays (pointer + size, const for inputs), strided arrays,
+// runtime scalars, several outs (jit::outs), pointer + size pairs normalised; and the per-kernel
+// signature key. The checks every call makes on its operands: detail/operand_checks.hpp.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <ranges>
-#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -16,6 +16,13 @@
 #include "../../expr/types.hpp"
 #include "../compile.hpp"
 #include "../table.hpp"
+
+namespace parjit::jit {
+template <class T>
+struct strided_view;  // arrays.hpp: jit::strided
+template <class... Outs>
+struct outs_list;  // arrays.hpp: jit::outs
+}  // namespace parjit::jit
 
 namespace parjit::jit::detail {
 // The canonical C++ type of an element type (`long` and `long long` share one specialisation).
@@ -31,7 +38,14 @@ template <class T>
 struct scalar_operand {
   T value;
 };
+template <class T>  // jit::strided: element k is data[k * desc.stride]; desc is what the kernel reads
+struct strided_operand {
+  T* data;
+  std::size_t size;
+  strided_descriptor desc;
+};
 
+// Operands with one value per index (contiguous or strided).
 // A jit::table argument: read whole by gathers (a descriptor is made per call, see call_frame).
 template <class T, int Dims, expr::index_policy Policy>
 struct table_operand {
@@ -43,6 +57,17 @@ struct is_array_operand : std::false_type {};
 template <class T>
 struct is_array_operand<array_operand<T>> : std::true_type {};
 template <class T>
+struct is_array_operand<strided_operand<T>> : std::true_type {};
+
+template <class T>
+struct is_strided_operand : std::false_type {};
+template <class T>
+struct is_strided_operand<strided_operand<T>> : std::true_type {};
+template <class T>
+struct is_strided_view : std::false_type {};
+template <class T>
+struct is_strided_view<strided_view<T>> : std::true_type {};
+template <class T>
 struct is_table_operand : std::false_type {};
 template <class T, int D, expr::index_policy P>
 struct is_table_operand<table_operand<T, D, P>> : std::true_type {};
@@ -50,6 +75,10 @@ template <class T>
 struct is_table_ref : std::false_type {};
 template <class T, int D, expr::index_policy P>
 struct is_table_ref<table_ref<T, D, P>> : std::true_type {};
+template <class T>
+struct is_outs : std::false_type {};
+template <class... O>
+struct is_outs<outs_list<O...>> : std::true_type {};
 
 template <class R>
 concept element_range =
@@ -71,6 +100,13 @@ auto make_operand(A&& a) {
     return table_operand<typename D::element_type, D::dims, D::policy>{a};
   } else if constexpr (expr::element<D>) {
     return scalar_operand<canonical_t<D>>{static_cast<canonical_t<D>>(a)};
+  } else if constexpr (is_strided_view<D>::value) {
+    using V = std::remove_pointer_t<decltype(a.data)>;
+    using C = std::conditional_t<std::is_const_v<V>, const canonical_t<V>, canonical_t<V>>;
+    return strided_operand<C>{reinterpret_cast<C*>(a.data), a.size,
+                              strided_descriptor{a.data, static_cast<std::int64_t>(a.stride)}};
+  } else if constexpr (is_outs<D>::value) {
+    return a;  // already operands
   } else if constexpr (element_range<A>) {
     using V = std::remove_reference_t<std::ranges::range_reference_t<A>>;
     using C = std::conditional_t<std::is_const_v<V>, const canonical_t<V>, canonical_t<V>>;
@@ -126,28 +162,26 @@ auto normalize(A&& a, Rest&&... rest) {
 
 // Per operand type: its element type, how the loop reaches it (argument_type's fields) and the
 // placeholder the lambda is traced with as argument I.
+template <class E, bool Scalar, access Form>
+struct value_operand_traits {
+  using element = E;
+  static constexpr bool scalar = Scalar;
+  static constexpr access form = Form;
+  static constexpr expr::index_policy policy = expr::index_policy::checked;
+  static constexpr int dims = 1;
+  template <std::size_t I>
+  using placeholder = expr::arg<I, element>;
+};
 template <class O>
 struct operand_traits;
 template <class T>
-struct operand_traits<array_operand<T>> {
-  using element = std::remove_const_t<T>;
-  static constexpr bool scalar = false;
-  static constexpr access form = access::contiguous;
-  static constexpr expr::index_policy policy = expr::index_policy::checked;
-  static constexpr int dims = 1;
-  template <std::size_t I>
-  using placeholder = expr::arg<I, element>;
-};
+struct operand_traits<array_operand<T>>
+    : value_operand_traits<std::remove_const_t<T>, false, access::contiguous> {};
 template <class T>
-struct operand_traits<scalar_operand<T>> {
-  using element = T;
-  static constexpr bool scalar = true;
-  static constexpr access form = access::contiguous;
-  static constexpr expr::index_policy policy = expr::index_policy::checked;
-  static constexpr int dims = 1;
-  template <std::size_t I>
-  using placeholder = expr::arg<I, element>;
-};
+struct operand_traits<strided_operand<T>>
+    : value_operand_traits<std::remove_const_t<T>, false, access::strided> {};
+template <class T>
+struct operand_traits<scalar_operand<T>> : value_operand_traits<T, true, access::contiguous> {};
 template <class T, int D, expr::index_policy P>
 struct operand_traits<table_operand<T, D, P>> {
   using element = T;
@@ -167,14 +201,55 @@ struct signature_key {
 template <class Element, bool Scalar, access Form, expr::index_policy Policy, int Dims>
 struct operand_key {};
 
-// The key of a signature: const and non-const arrays of one element type share it.
+// The key of a signature: const and non-const arrays of one element type share it. `Result`
+// is out's element type or the accumulator type, `out_key` for a strided out, a std::tuple of
+// those for several results (see result_signature).
 template <kernel_kind K, class Result, class... Operands>
 const void* key_of() {
-  return &signature_key<
-      K, Result,
-      operand_key<typename operand_traits<Operands>::element, operand_traits<Operands>::scalar,
-                  operand_traits<Operands>::form, operand_traits<Operands>::policy,
-                  operand_traits<Operands>::dims>...>::tag;
+  return &signature_key<K, Result,
+                        operand_key<typename operand_traits<Operands>::element,
+                                    operand_traits<Operands>::scalar,
+                                    operand_traits<Operands>::form,
+                                    operand_traits<Operands>::policy,
+                                    operand_traits<Operands>::dims>...>::tag;
+}
+
+// The `Result` of a strided out of element type T (a contiguous out's is T).
+template <class T, access Form>
+struct out_key {};
+
+template <class R>
+struct result_of_key {  // a contiguous out, an accumulator
+  static argument_type get() { return argument_type{expr::kind_of<R>, false}; }
+};
+template <class T, access Form>
+struct result_of_key<out_key<T, Form>> {
+  static argument_type get() { return argument_type{expr::kind_of<T>, false, Form}; }
+};
+
+// The signature of a kernel kind, arguments and key `Result` (its result, out_form and outs).
+template <class Result>
+struct result_fields {
+  static void set(signature& sig) {
+    const argument_type a = result_of_key<Result>::get();
+    sig.result = a.type;
+    sig.out_form = a.form;
+  }
+};
+template <class... R>
+struct result_fields<std::tuple<R...>> {
+  static void set(signature& sig) {
+    sig.outs = {result_of_key<R>::get()...};
+    sig.result = sig.outs.front().type;
+  }
+};
+template <class Result>
+signature make_signature(kernel_kind kind, std::vector<argument_type> args) {
+  signature sig;
+  sig.args = std::move(args);
+  sig.kind = kind;
+  result_fields<Result>::set(sig);
+  return sig;
 }
 
 // "float[], double scalar, uint8 table": the operand types as a strict kernel's error names them.
@@ -183,10 +258,10 @@ std::string operand_names() {
   std::string s;
   ((s += (s.empty() ? "" : ", "),
     s += expr::name_of(expr::kind_of<typename operand_traits<Operands>::element>),
-    s += operand_traits<Operands>::scalar                       ? " scalar"
-         : operand_traits<Operands>::form == access::table    ? " table"
-         : operand_traits<Operands>::form == access::strided  ? " strided"
-                                                              : "[]"),
+    s += operand_traits<Operands>::scalar                     ? " scalar"
+         : operand_traits<Operands>::form == access::strided ? "[::stride]"
+         : operand_traits<Operands>::form == access::table   ? " table"
+                                                             : "[]"),
    ...);
   return s;
 }
@@ -200,98 +275,6 @@ std::vector<argument_type> argument_types() {
 }
 
 
-[[noreturn]] inline void size_mismatch(std::size_t index, std::size_t size, const char* what,
-                                       std::size_t expected) {
-  throw std::invalid_argument("parjit::jit: input " + std::to_string(index) + " has " +
-                              std::to_string(size) + " elements but " + what + " has " +
-                              std::to_string(expected) + "; sizes must match (nothing written)");
-}
-
-// A table's shape: non-negative sizes, rows at least `width` apart, data unless empty; a clamped
-// table must have an element to clamp to.
-template <class T, int D, expr::index_policy P>
-void check_table(const table_operand<T, D, P>& op, std::size_t index) {
-  const auto& t = op.table;
-  const std::string what = "parjit::jit: input " + std::to_string(index) + " (a jit::table) ";
-  if (t.width < 0 || t.height < 0 || t.row_stride < t.width) {
-    throw std::invalid_argument(what + "has a negative size or rows closer than its width");
-  }
-  if (t.data == nullptr && t.width * t.height != 0) throw std::invalid_argument(what + "has no data");
-  if (P == expr::index_policy::clamp && t.width * t.height == 0) {
-    throw std::invalid_argument(what + "is empty: jit::clamp has no element to clamp to");
-  }
-}
-
-// Every array input has n elements; an input may be `out` itself (same start, same element
-// size) but must not partly overlap it.
-template <class Out, class... In>
-void check_elementwise(const array_operand<Out>& out, const In&... in) {
-  const auto n = out.size;
-  const auto* ob = reinterpret_cast<const unsigned char*>(out.data);
-  const auto* oe = ob + n * sizeof(Out);
-  std::size_t index = 0;
-  [[maybe_unused]] auto one = [&](const auto& op) {
-    ++index;
-    using O = std::remove_cvref_t<decltype(op)>;
-    if constexpr (is_array_operand<O>::value) {
-      if (op.size != n) size_mismatch(index, op.size, "out", n);
-      using E = std::remove_const_t<std::remove_pointer_t<decltype(op.data)>>;
-      const auto* b = reinterpret_cast<const unsigned char*>(op.data);
-      const auto* e = b + op.size * sizeof(E);
-      const bool same = b == ob && sizeof(E) == sizeof(Out);
-      if (!same && n != 0 && b < oe && ob < e) {
-        throw std::invalid_argument(
-            "parjit::jit: input " + std::to_string(index) +
-            " partly overlaps out (only out == input, element for element, is allowed; "
-            "nothing written)");
-      }
-    } else if constexpr (is_table_operand<O>::value) {
-      using E = typename operand_traits<O>::element;
-      const auto& t = op.table;
-      const auto* b = reinterpret_cast<const unsigned char*>(t.data);
-      const std::int64_t count = t.width * t.height == 0 ? 0
-                                                         : (t.height - 1) * t.row_stride + t.width;
-      const auto* e = b + static_cast<std::size_t>(count) * sizeof(E);
-      if (n != 0 && count != 0 && b < oe && ob < e) {
-        throw std::invalid_argument("parjit::jit: input " + std::to_string(index) +
-                                    " (a jit::table) overlaps out: a kernel must not write the "
-                                    "table it reads (nothing written)");
-      }
-    }
-  };
-  (one(in), ...);
-}
-
-// Every array input has the same size; returns it.
-template <class... In>
-std::size_t common_size(const In&... in) {
-  std::size_t n = 0, first = 0, index = 0;
-  [[maybe_unused]] auto one = [&](const auto& op) {
-    ++index;
-    using O = std::remove_cvref_t<decltype(op)>;
-    if constexpr (is_array_operand<O>::value) {
-      if (first == 0) {
-        first = index;
-        n = op.size;
-      } else if (op.size != n) {
-        size_mismatch(index, op.size, ("input " + std::to_string(first)).c_str(), n);
-      }
-    }
-  };
-  (one(in), ...);
-  return n;
-}
-
-// Whether operand `op` is the array `out` itself (an in-place call).
-template <class Op>
-bool is_out(const Op& op, const void* out) {
-  if constexpr (is_array_operand<Op>::value) {
-    return static_cast<const void*>(op.data) == out;
-  } else {
-    return false;
-  }
-}
-
 template <class T>
 const void* operand_pointer(const array_operand<T>& op) {
   return op.data;
@@ -299,6 +282,10 @@ const void* operand_pointer(const array_operand<T>& op) {
 template <class T>
 const void* operand_pointer(const scalar_operand<T>& op) {
   return &op.value;
+}
+template <class T>
+const void* operand_pointer(const strided_operand<T>& op) {
+  return &op.desc;
 }
 
 }  // namespace parjit::jit::detail
