@@ -295,6 +295,27 @@ TEST_CASE("outs: equal the reference evaluator's results", "[jit][outs]") {
   check(std::uint8_t{});
 }
 
+TEST_CASE("outs: a tuple's graph is a root pack of its values; validate and print it",
+          "[jit][outs]") {
+  const expr::arg<0, float> a;
+  const expr::graph g = expr::to_graph(jit::tuple(a + 1.0f, a, 2));
+  const std::vector<std::int32_t> r = expr::result_nodes(g);
+  REQUIRE(r.size() == 3);
+  CHECK(g.nodes[static_cast<std::size_t>(r[1])].code == expr::op::argument);
+  CHECK(g.nodes[static_cast<std::size_t>(r[2])].type == expr::scalar_kind::i32);
+  CHECK_NOTHROW(expr::validate(g));
+  CHECK(expr::to_string(g) == "pack(pack((a0:float + 1:float), a0:float), 2:int32)");
+  const expr::value args[] = {expr::value::of(0.5f)};
+  const std::vector<expr::value> v = expr::evaluate_results(g, args);
+  REQUIRE(v.size() == 3);
+  CHECK(v[0].as<float>() == 1.5f);
+  CHECK(v[1].as<float>() == 0.5f);
+  CHECK(v[2].as<std::int32_t>() == 2);
+  CHECK(expr::evaluate(g, args).as<float>() == 1.5f);
+  // One value: the value's own graph.
+  CHECK(expr::to_graph(jit::tuple(a * 2.0f)) == expr::to_graph(a * 2.0f));
+}
+
 TEST_CASE("outs: polar coordinates, strided outs interleaved in one buffer, par == serial",
           "[jit][outs][strided]") {
   auto polar = jit::vectorize(

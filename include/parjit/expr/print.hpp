@@ -205,7 +205,8 @@ struct printer {
 /// `float(...)`, operators fully parenthesised, other ops as calls; a non-leaf node used more
 /// than once is printed once as `tK = ...; ` before the result. Loops print as
 /// `fori<depth, n>(initial values, next values, pack(lo, hi))` or `while<depth, n>(..., cond)`,
-/// their variables as `v<depth>.<slot>:type`, their results as `result<k>(loop)`. Graphs with the same canonical
+/// their variables as `v<depth>.<slot>:type`, their results as `result<k>(loop)`; several results
+/// (a `jit::tuple` root) as `pack(pack(v0, v1), v2)`. Graphs with the same canonical
 /// form print the same text; any difference in a type, op, literal or shape changes it.
 /// Example: `to_string(to_graph(sqrt(a * a + b * b)))` with float a, b is
 /// `sqrt(((a0:float * a0:float) + (a1:float * a1:float)))`.
