@@ -79,41 +79,45 @@ inline area_tables vertical_tables(std::size_t height, std::size_t size) {
 
 /// The two passes of the area resize as JIT kernels (compiled at first use, shared by all
 /// threads). Both run over 2-D output views, so jit::x() / jit::y() give an element's place
-/// directly, and each output element loops over its own taps (jit::fori with per-element
-/// bounds), carrying the running source index beside the sum: the image and tmp are 1-D tables
-/// read at that index, so a tap costs two gathers and two additions.
+/// directly, and each output element loops over its own taps (jit::fori), carrying the running
+/// source index beside the sum. Each kernel's output rows are the elements that share one set of
+/// taps: the tap's bounds and weights are then the same in every lane of a vector group (one
+/// scalar load each, a counted loop), and only the samples are gathered. So the horizontal pass
+/// writes its intermediate transposed (a row per resized column and channel, a column per
+/// source row), and the vertical pass reads it back along those rows.
 struct resize_kernels {
-  /// tmp(e, y) = sum over k < count[e] of weights[offset[e] + k] * src[y * row + first[e] + 3k],
-  /// in source order from 0.0f: e = 3 * ox + c is the element's column in a row of tmp, `src`
-  /// the packed RGB bytes, `row` = 3 * width.
+  /// tmp(y, e) = sum over k < count[e] of weights[offset[e] + k] * src[y * row + first[e] + 3k],
+  /// in source order from 0.0f: e = 3 * ox + c is the resized column and channel (tmp's row),
+  /// y the source row (tmp's column), `src` the packed RGB bytes, `row` = 3 * width.
   static auto& horizontal() {
     static const auto k = jit::vectorize(
         [](auto src, auto first, auto count, auto offset, auto weights, auto row) {
-          const auto e = jit::x();
+          const auto e = jit::y();
           const auto o = offset[e];
           // int32 source indices (the sizes are checked to fit): 32-bit gather offsets
-          const auto [sum, next] =
-              jit::fori(0, count[e], jit::tuple(0.0f, jit::cast<std::int32_t>(jit::y()) * row + first[e]),
-                        [&](auto k, auto r, auto i) {
-                          return jit::tuple(r + weights[o + k] * jit::cast<float>(src[i]), i + 3);
-                        });
+          const auto [sum, next] = jit::fori(
+              0, count[e], jit::tuple(0.0f, jit::cast<std::int32_t>(jit::x()) * row + first[e]),
+              [&](auto k, auto r, auto i) {
+                return jit::tuple(r + weights[o + k] * jit::cast<float>(src[i]), i + 3);
+              });
           (void)next;
           return sum;
         });
     return k;
   }
-  /// out(x, Y) = sum over k < count[Y] of weights[offset[Y] + k] * tmp[(first[Y] + k) * row + 3x
-  /// + channel[Y]], the three planes stacked as one image of 3 * size rows; `tmp` is the
-  /// horizontal pass's result (packed), `row` = 3 * size.
+  /// out(x, Y) = sum over k < count[Y] of weights[offset[Y] + k] * tmp[(3x + channel[Y]) *
+  /// height + first[Y] + k]: Y = c * size + oy is the output row of the three planes stacked as
+  /// one image of 3 * size rows, `tmp` the horizontal pass's result (3 * size rows of `height`
+  /// floats).
   static auto& vertical() {
     static const auto k = jit::vectorize(
-        [](auto tmp, auto first, auto count, auto offset, auto channel, auto weights, auto row) {
+        [](auto tmp, auto first, auto count, auto offset, auto channel, auto weights, auto height) {
           const auto y = jit::y();
           const auto o = offset[y];
           const auto [sum, next] = jit::fori(
               0, count[y],
-              jit::tuple(0.0f, first[y] * row + 3 * jit::cast<std::int32_t>(jit::x()) + channel[y]),
-              [&](auto k, auto r, auto i) { return jit::tuple(r + weights[o + k] * tmp[i], i + row); });
+              jit::tuple(0.0f, (3 * jit::cast<std::int32_t>(jit::x()) + channel[y]) * height + first[y]),
+              [&](auto k, auto r, auto i) { return jit::tuple(r + weights[o + k] * tmp[i], i + 1); });
           (void)next;
           return sum;
         });
@@ -130,16 +134,16 @@ tensor resize_area_jit(const rgb_image& img, std::size_t size, Policy... policy)
   to_i32(3 * size * img.height, "intermediate size");
   const area_tables h = horizontal_tables(img.width, size);
   const area_tables v = vertical_tables(img.height, size);
-  parjit::huge_page_vector<float> tmp(img.height * size * 3);
+  parjit::huge_page_vector<float> tmp(img.height * size * 3);  // transposed: 3 * size rows
   const auto src_row = static_cast<std::int32_t>(3 * img.width);
-  const auto tmp_row = static_cast<std::int32_t>(3 * size);
-  resize_kernels::horizontal()(policy..., jit::view2d<float, 3>{tmp.data(), size, img.height},
+  const auto height = static_cast<std::int32_t>(img.height);
+  resize_kernels::horizontal()(policy..., jit::view2d<float>{tmp.data(), img.height, 3 * size},
                                jit::table(img.pixels), jit::table(h.first), jit::table(h.count),
                                jit::table(h.offset), jit::table(h.weights), src_row);
   resize_kernels::vertical()(policy..., jit::view2d<float>{out.data.data(), size, 3 * size},
                              jit::table(tmp), jit::table(v.first), jit::table(v.count),
                              jit::table(v.offset), jit::table(v.channel), jit::table(v.weights),
-                             tmp_row);
+                             height);
   return out;
 }
 }  // namespace detail

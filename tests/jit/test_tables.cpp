@@ -215,6 +215,107 @@ TEST_CASE("tables: gathers inside loops read only active lanes; reductions gathe
   CHECK_THROWS_AS(total(jit::par, idx_bad, jit::table(lut)), std::out_of_range);
 }
 
+// A gather whose index is the same in every lane of a vector group (a scalar, jit::y(), the
+// counter of a loop with scalar bounds) is one scalar load: the same values, policies and fault
+// reports as a gather, also under a partial mask.
+template <class T>
+bool same(T a, T b) {
+  return expr::same_value(expr::value::of(a), expr::value::of(b));
+}
+
+template <class T>
+void check_uniform_gathers(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (const std::size_t table_size : {std::size_t{3}, std::size_t{37}}) {  // 3: under 8 bytes
+    const array<T> lut = random_array<T>(rng, table_size);
+    const T fill = random_array<T>(rng, 1)[0];
+    auto at = jit::vectorize([](auto x, auto s, auto t) { return t[s] + x * 0; });
+    for (const std::size_t n : {std::size_t{1}, std::size_t{17}, std::size_t{1000}}) {
+      const array<std::int8_t> x(n, 0);
+      array<T> out(n);
+      const auto last = static_cast<std::int64_t>(table_size) - 1;
+      for (const std::int64_t s : {std::int64_t{0}, last, std::int64_t{-1}, last + 1}) {
+        INFO("table " << table_size << ", n " << n << ", s " << s);
+        at(out, x, s, jit::table(lut, jit::clamp));
+        const T c = plain_gather(lut, s, index_policy::clamp, fill);
+        CHECK(std::all_of(out.begin(), out.end(), [&](T v) { return same(v, c); }));
+        at(out, x, s, jit::table(lut, jit::constant(fill)));
+        const T k = plain_gather(lut, s, index_policy::constant, fill);
+        CHECK(std::all_of(out.begin(), out.end(), [&](T v) { return same(v, k); }));
+        if (s < 0 || s > last) CHECK_THROWS_AS(at(out, x, s, jit::table(lut)), std::out_of_range);
+      }
+    }
+  }
+}
+
+TEST_CASE("tables: a gather at the same index in every lane is one load", "[jit][tables]") {
+  check_uniform_gathers<std::uint8_t>(7);
+  check_uniform_gathers<std::int16_t>(8);
+  check_uniform_gathers<float>(9);
+  check_uniform_gathers<double>(10);
+  check_uniform_gathers<bool>(11);
+  // a counted loop's counter: sum over k < 5 of lut[k] * x, in order, against plain C++
+  const std::vector<float> lut{0.5f, -1.25f, 3.0f, 0.125f, 7.5f};
+  auto dot = jit::vectorize([](auto x, auto t) {
+    return jit::fori(0, 5, 0.0f, [&](auto k, auto acc) { return acc + t[k] * x; });
+  });
+  for (const std::size_t n : sizes) {
+    std::mt19937_64 rng(n);
+    const auto x = random_array<float>(rng, n);
+    array<float> out(n), par_out(n);
+    dot(out, x, jit::table(lut));
+    dot(jit::par, par_out, x, jit::table(lut));
+    std::size_t bad = 0;
+    for (std::size_t e = 0; e < n; ++e) {
+      float want = 0.0f;
+      for (std::size_t k = 0; k < 5; ++k) want = want + lut[k] * x[e];
+      bad += !same(out[e], want);
+    }
+    INFO("n = " << n);
+    CHECK(bad == 0);
+    CHECK(std::equal(out.begin(), out.end(), par_out.begin(), same<float>));
+  }
+  // a uniform index (the counter from a literal start) in a loop with per-element bounds: only
+  // the lanes that run the body read, so the lowest offending element is the first with len > 0
+  auto masked = jit::vectorize([](auto len, auto s, auto t) {
+    return jit::fori(0, len, 0.0f, [&](auto k, auto acc) { return acc + t[s + k]; });
+  });
+  std::vector<std::int32_t> len(40, 0);
+  for (std::size_t e = 21; e < len.size(); ++e) len[e] = 2;
+  std::vector<float> out(len.size());
+  masked(out, len, std::int64_t{3}, jit::table(lut));
+  CHECK(out[20] == 0.0f);
+  CHECK(out[21] == 7.625f);
+  CHECK(out[39] == 7.625f);
+  try {
+    masked(out, len, std::int64_t{4}, jit::table(lut));
+    FAIL("no exception");
+  } catch (const std::out_of_range& e) {
+    INFO(e.what());
+    CHECK(std::string(e.what()).find("element 21 ") != std::string::npos);
+  }
+  // a gather that does not use the loop's variables is computed before the loop, as if written
+  // there (docs/jit.md): it faults for element 0, whose loop runs no iteration
+  auto hoisted = jit::vectorize([](auto len, auto s, auto t) {
+    return jit::fori(0, len, 0.0f, [&](auto, auto acc) { return acc + t[s]; });
+  });
+  try {
+    hoisted(out, len, std::int64_t{5}, jit::table(lut));
+    FAIL("no exception");
+  } catch (const std::out_of_range& e) {
+    INFO(e.what());
+    CHECK(std::string(e.what()).find("element 0 ") != std::string::npos);
+  }
+  // jit::y() in a 2-D call: row y reads lut[y]
+  std::vector<float> rows(5 * 19, -1.0f);
+  auto by_row = jit::vectorize([](auto v, auto t) { return t[jit::y()] + v * 0.0f; });
+  const std::vector<float> zeros(rows.size(), 0.0f);
+  by_row(jit::view2d<float>{rows.data(), 19, 5}, jit::view2d<const float>{zeros.data(), 19, 5},
+         jit::table(lut));
+  for (std::size_t y = 0; y < 5; ++y)
+    for (std::size_t x = 0; x < 19; ++x) CHECK(rows[y * 19 + x] == lut[y]);
+}
+
 TEST_CASE("tables: 2-D tables, jit::x() and jit::y() over view2d calls", "[jit][tables][view2d]") {
   const std::size_t w = 37, h = 11, stride = 40;  // rows with a gap: a call per row
   std::vector<float> src(h * stride, -100.0f);

@@ -89,12 +89,13 @@ class gather_lowering : public lowering {
 
   // Node k (a gather) for the lanes of `mask` (i1 or <width x i1>); `x`, `y`: its int64 operand
   // values (y null for a 1-D table); `element`: jit::index() of lane 0, for fault reports.
-  // `values`: the graph's values so far. When x is an int64 conversion of a type that fits
+  // `values`: the graph's values so far; `uniform`: every lane has the same index (one scalar
+  // load, splat, instead of a gather). When x is an int64 conversion of a type that fits
   // int32 (bool, int8..int32, uint8, uint16), a 1-D gather computes its offsets from the value
   // before the conversion, in 32 bits (half the vector work, dword-indexed gathers).
   llvm::Value* gather(const expr::node& n, std::int32_t k, llvm::Value* x, llvm::Value* y,
                       llvm::Value* mask, llvm::Value* element,
-                      const std::vector<llvm::Value*>& values) {
+                      const std::vector<llvm::Value*>& values, bool uniform) {
     llvm::Value* narrow = nullptr;
     scalar_kind narrow_kind = scalar_kind::i32;
     const expr::node& xn = graph_.nodes[static_cast<std::size_t>(n.operand[0])];
@@ -118,10 +119,11 @@ class gather_lowering : public lowering {
     const table& t = tables_[idx];
     const scalar_kind ty = n.type;
     if (!two && narrow != nullptr && width_ > 1 && expr::size_of(ty) != 2) {
-      return gather32(n, t, x, narrow, narrow_kind, mask, element);
+      return gather32(n, t, x, narrow, narrow_kind, mask, element, uniform);
     }
     llvm::Type* i64 = lanes(b_.getInt64Ty());
-    auto splat64 = [&](llvm::Value* v) { return width_ > 1 ? b_.CreateVectorSplat(width_, v) : v; };
+    llvm::IRBuilder<> e = in_entry();  // the tables' limits, once per call
+    auto splat64 = [&](llvm::Value* v) { return width_ > 1 ? e.CreateVectorSplat(width_, v) : v; };
     llvm::Value* zero = llvm::Constant::getNullValue(i64);
     llvm::Value* inside = b_.CreateICmpULT(x, splat64(t.width));  // negative: huge unsigned
     if (two) inside = b_.CreateAnd(inside, b_.CreateICmpULT(y, splat64(t.height)));
@@ -131,7 +133,7 @@ class gather_lowering : public lowering {
     llvm::Value* cy = nullptr;
     if (policy == expr::index_policy::clamp) {  // the call checked the table is not empty
       auto clamp = [&](llvm::Value* v, llvm::Value* size) {
-        llvm::Value* hi = splat64(b_.CreateSub(size, b_.getInt64(1)));
+        llvm::Value* hi = splat64(e.CreateSub(size, e.getInt64(1)));
         return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, zero,
                                         b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, v, hi));
       };
@@ -148,11 +150,9 @@ class gather_lowering : public lowering {
     llvm::Value* offset = two ? b_.CreateAdd(b_.CreateMul(cy, splat64(t.row_stride)), cx) : cx;
     llvm::Type* mt = memory_type(ty);
     llvm::Value* pass = policy == expr::index_policy::constant
-                            ? splat_fill(t.fill, ty)
+                            ? splat_fill(e, t.fill, ty)
                             : llvm::Constant::getNullValue(lanes(mt));
-    // Every lane's offset is inside the table (clamped, or 0 where the index is outside), so
-    // the gather needs no mask: masks make LLVM branch per lane where it has no gather
-    // instruction (8- and 16-bit elements). Lanes outside take `pass` afterwards.
+    // Lanes outside take `pass` after the read (read_lanes).
     llvm::Value* v = nullptr;
     if (width_ > 1 && t.last_word != nullptr) {  // 8/16-bit: gather words, shift the element out
       const unsigned size = expr::size_of(ty);
@@ -160,14 +160,12 @@ class gather_lowering : public lowering {
       llvm::Value* start = b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, byte, splat64(t.last_word));
       llvm::Value* ptrs = b_.CreateInBoundsGEP(b_.getInt8Ty(), t.data, start);
       llvm::Type* words = lanes(b_.getInt32Ty());
-      llvm::Value* all = llvm::ConstantInt::getTrue(lanes(b_.getInt1Ty()));
-      llvm::Value* w = b_.CreateMaskedGather(words, ptrs, llvm::Align(1), all);
+      llvm::Value* w = read_lanes(b_.getInt32Ty(), ptrs, llvm::Align(1), uniform);
       llvm::Value* shift = b_.CreateShl(b_.CreateTrunc(b_.CreateSub(byte, start), words), 3);
       v = b_.CreateTrunc(b_.CreateLShr(w, shift), lanes(mt));
     } else if (width_ > 1) {
       llvm::Value* ptrs = b_.CreateInBoundsGEP(mt, t.data, offset);
-      llvm::Value* all = llvm::ConstantInt::getTrue(lanes(b_.getInt1Ty()));
-      v = b_.CreateMaskedGather(lanes(mt), ptrs, llvm::Align(expr::size_of(ty)), all);
+      v = read_lanes(mt, ptrs, llvm::Align(expr::size_of(ty)), uniform);
     } else {
       v = b_.CreateLoad(mt, b_.CreateInBoundsGEP(mt, t.data, offset));
     }
@@ -183,13 +181,15 @@ class gather_lowering : public lowering {
   // min(width, 2^31) (unsigned: negative indices are huge) is the int64 test, and sign-extended
   // 32-bit offsets address every element the index can reach.
   llvm::Value* gather32(const expr::node& n, const table& t, llvm::Value* x, llvm::Value* narrow,
-                        scalar_kind narrow_kind, llvm::Value* mask, llvm::Value* element) {
+                        scalar_kind narrow_kind, llvm::Value* mask, llvm::Value* element,
+                        bool uniform) {
     const scalar_kind ty = n.type;
     llvm::Type* i32 = lanes(b_.getInt32Ty());
-    auto splat32 = [&](llvm::Value* v) { return b_.CreateVectorSplat(width_, v); };
+    llvm::IRBuilder<> e = in_entry();  // the tables' limits, once per call
+    auto splat32 = [&](llvm::Value* v) { return e.CreateVectorSplat(width_, v); };
     auto limit32 = [&](llvm::Value* v64, std::int64_t cap) {  // min(v64, cap) as int32
-      return b_.CreateTrunc(b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, v64, b_.getInt64(cap)),
-                            b_.getInt32Ty());
+      return e.CreateTrunc(e.CreateBinaryIntrinsic(llvm::Intrinsic::umin, v64, e.getInt64(cap)),
+                           e.getInt32Ty());
     };
     llvm::Value* x32 = narrow;
     if (narrow->getType() != i32) {
@@ -202,7 +202,7 @@ class gather_lowering : public lowering {
     llvm::Value* offset = nullptr;
     llvm::Value* read = nullptr;
     if (policy == expr::index_policy::clamp) {  // the call checked the table is not empty
-      llvm::Value* hi = b_.CreateSub(w32, llvm::ConstantInt::get(i32, 1));
+      llvm::Value* hi = e.CreateSub(w32, llvm::ConstantInt::get(i32, 1));
       offset = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, zero,
                                         b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x32, hi));
     } else {
@@ -213,21 +213,23 @@ class gather_lowering : public lowering {
       }
     }
     llvm::Type* mt = memory_type(ty);
-    llvm::Value* all = llvm::ConstantInt::getTrue(lanes(b_.getInt1Ty()));
     llvm::Value* v = nullptr;
     if (t.last_word != nullptr) {  // bytes: gather the words, shift the byte out
       llvm::Value* last = splat32(limit32(t.last_word, (std::int64_t{1} << 31) - 1));
-      llvm::Value* start = b_.CreateBinaryIntrinsic(llvm::Intrinsic::umin, offset, last);
+      // offset and last are both in [0, 2^31): smin is umin, and keeps `start` a value LLVM
+      // does not know to be non-negative, so its sext stays a sext, which x86 folds into a
+      // dword-indexed gather (a zext of a known non-negative value it splits into two).
+      llvm::Value* start = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, offset, last);
       llvm::Value* ptrs = b_.CreateInBoundsGEP(b_.getInt8Ty(), t.data, b_.CreateSExt(start, lanes(b_.getInt64Ty())));
-      llvm::Value* w = b_.CreateMaskedGather(i32, ptrs, llvm::Align(1), all);
+      llvm::Value* w = read_lanes(b_.getInt32Ty(), ptrs, llvm::Align(1), uniform);
       v = b_.CreateTrunc(b_.CreateLShr(w, b_.CreateShl(b_.CreateSub(offset, start), 3)), lanes(mt));
     } else {
       llvm::Value* ptrs = b_.CreateInBoundsGEP(mt, t.data, b_.CreateSExt(offset, lanes(b_.getInt64Ty())));
-      v = b_.CreateMaskedGather(lanes(mt), ptrs, llvm::Align(expr::size_of(ty)), all);
+      v = read_lanes(mt, ptrs, llvm::Align(expr::size_of(ty)), uniform);
     }
     if (read != nullptr) {
       llvm::Value* pass = policy == expr::index_policy::constant
-                              ? splat_fill(t.fill, ty)
+                              ? splat_fill(e, t.fill, ty)
                               : llvm::Constant::getNullValue(lanes(mt));
       v = b_.CreateSelect(read, v, pass);
     }
@@ -250,18 +252,37 @@ class gather_lowering : public lowering {
     return width_ > 1 ? llvm::FixedVectorType::get(t, width_) : t;
   }
 
+  // The `et` elements at the lanes' addresses `ptrs`, all inside the table (clamped or 0 where
+  // an index is outside), so the gather needs no mask: masks make LLVM branch per lane where it
+  // has no gather instruction. `uniform`: every lane has lane 0's address (one load, splat).
+  llvm::Value* read_lanes(llvm::Type* et, llvm::Value* ptrs, llvm::Align align, bool uniform) {
+    if (uniform) {
+      llvm::Value* p = b_.CreateExtractElement(ptrs, std::uint64_t{0});
+      return b_.CreateVectorSplat(width_, b_.CreateAlignedLoad(et, p, align));
+    }
+    llvm::Value* all = llvm::ConstantInt::getTrue(lanes(b_.getInt1Ty()));
+    return b_.CreateMaskedGather(lanes(et), ptrs, align, all);
+  }
+
   // The address `offset` bytes into a struct the kernel reads (offsetof of the field).
   llvm::Value* field(llvm::Value* p, std::size_t offset) {
     return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), p, offset);
   }
 
   // The constant policy's value (bits in a uint64) as `lanes` elements of `ty` in memory form.
-  llvm::Value* splat_fill(llvm::Value* bits, scalar_kind ty) {
+  llvm::Value* splat_fill(llvm::IRBuilder<>& b, llvm::Value* bits, scalar_kind ty) {
     llvm::Type* mt = memory_type(ty);
     const unsigned size = 8 * expr::size_of(ty);
-    llvm::Value* v = b_.CreateTrunc(bits, b_.getIntNTy(size));
-    if (mt->isFloatingPointTy()) v = b_.CreateBitCast(v, mt);
-    return width_ > 1 ? b_.CreateVectorSplat(width_, v) : v;
+    llvm::Value* v = b.CreateTrunc(bits, b.getIntNTy(size));
+    if (mt->isFloatingPointTy()) v = b.CreateBitCast(v, mt);
+    return width_ > 1 ? b.CreateVectorSplat(width_, v) : v;
+  }
+
+  // A builder at the end of the entry block (before its branch, which exists once the groups'
+  // loop is being emitted): what it makes from the tables' fields is computed once per call.
+  llvm::IRBuilder<> in_entry() {
+    llvm::Instruction* end = entry_->getTerminator();
+    return end != nullptr ? llvm::IRBuilder<>(end) : llvm::IRBuilder<>(entry_);
   }
 
   // A stack slot, made at the top of the entry block.

@@ -90,7 +90,9 @@ class loop_lowering : public gather_lowering {
  private:
   llvm::Value* run_plan() {
     v_.assign(g_.nodes.size(), nullptr);
+    same_.assign(g_.nodes.size(), 0);
     env_.assign(64, {});
+    env_same_.assign(64, {});
     results_.assign(plan_.loops.size(), {});
     run(plan_.top, all_true());
     return v_[static_cast<std::size_t>(g_.root)];
@@ -108,33 +110,34 @@ class loop_lowering : public gather_lowering {
     return width_ > 1 ? b_.CreateExtractElement(x, std::uint64_t{0}) : x;
   }
 
-  // Whether a node has one value for every element (scalars and literals only).
-  bool uniform(std::int32_t i) {
-    if (uniform_.empty()) {
-      uniform_.assign(g_.nodes.size(), 0);
-      for (std::size_t k = 0; k < g_.nodes.size(); ++k) {
-        const expr::node& n = g_.nodes[k];
-        bool u = true;
-        switch (n.code) {
-          case op::argument:
-            u = static_cast<std::size_t>(n.index) < sig_.args.size() &&
-                sig_.args[static_cast<std::size_t>(n.index)].scalar;
-            break;
-          case op::constant: break;
-          case op::index:
-          case op::column:
-          case op::loop_var:
-          case op::loop_result:
-          case op::loop: u = false; break;
-          default:
-            for (int j = 0; j < expr::arity(n.code); ++j) {
-              u = u && uniform_[static_cast<std::size_t>(n.operand[j])] != 0;
-            }
-        }
-        uniform_[k] = u ? 1 : 0;
+  // Whether node k's value (computed in this group) is the same in every lane: scalars,
+  // literals, jit::y(), the counter of a fori whose start is the same in every lane (all lanes
+  // count together; a lane whose end came is inactive), and operations (gathers included) of such
+  // values. A fori with both bounds uniform is a scalar counted loop; a uniform gather is one
+  // scalar load.
+  bool lane_uniform(std::int32_t k) const {
+    const expr::node& n = g_.nodes[static_cast<std::size_t>(k)];
+    switch (n.code) {
+      case op::argument: {
+        const auto idx = static_cast<std::size_t>(n.index);
+        return idx < sig_.args.size() && sig_.args[idx].scalar;
       }
+      case op::loop_var: {
+        const auto& e = env_same_.at(static_cast<std::size_t>(n.bits));
+        return static_cast<std::size_t>(n.index) < e.size() && e[static_cast<std::size_t>(n.index)];
+      }
+      case op::index:
+      case op::column:
+      case op::loop_result:
+      case op::loop:
+      case op::pack: return false;
+      default: break;
     }
-    return uniform_[static_cast<std::size_t>(i)] != 0;
+    bool u = true;
+    for (int j = 0; j < expr::arity(n.code); ++j) {
+      u = u && same_[static_cast<std::size_t>(n.operand[j])] != 0;
+    }
+    return u;
   }
 
   void run(const std::vector<std::int32_t>& steps, llvm::Value* mask) {
@@ -146,6 +149,7 @@ class loop_lowering : public gather_lowering {
             scope.is_while ? emit_while(scope, mask) : emit_fori(scope, mask);
       } else {
         active_ = mask;
+        same_[static_cast<std::size_t>(k)] = lane_uniform(k) ? 1 : 0;
         v_[static_cast<std::size_t>(k)] = value_of(k);
       }
     }
@@ -196,7 +200,8 @@ class loop_lowering : public gather_lowering {
         if (x == nullptr || (n.code == op::gather2 && y == nullptr)) {
           fail("graph node " + std::to_string(k) + " is computed before its operand");
         }
-        return gather(n, k, x, y, active_, b_.CreateAdd(first_, index_offset()), v_);
+        return gather(n, k, x, y, active_, b_.CreateAdd(first_, index_offset()), v_,
+                      width_ > 1 && same_[static_cast<std::size_t>(k)] != 0);
       }
       case op::loop_var: {
         const auto& e = env_.at(static_cast<std::size_t>(n.bits));
@@ -249,6 +254,7 @@ class loop_lowering : public gather_lowering {
     llvm::PHINode* active = b_.CreatePHI(mask->getType(), 2, "active");
     active->addIncoming(mask, pre);
     env_[static_cast<std::size_t>(s.depth)].assign(carry.begin(), carry.end());
+    env_same_[static_cast<std::size_t>(s.depth)].assign(carry.size(), 0);
     run(s.cond_steps, active);
     llvm::Value* go = b_.CreateAnd(active, v_[static_cast<std::size_t>(s.cond)]);
     b_.CreateCondBr(any(go), body, exit);
@@ -277,7 +283,8 @@ class loop_lowering : public gather_lowering {
     run(s.before, mask);
     std::vector<llvm::Value*> init = values(s.init);
     const scalar_kind ck = g_.nodes[static_cast<std::size_t>(s.lo)].type;
-    const bool scalar_control = width_ == 1 || (uniform(s.lo) && uniform(s.hi));
+    const bool scalar_control = width_ == 1 || (same_[static_cast<std::size_t>(s.lo)] != 0 &&
+                                                 same_[static_cast<std::size_t>(s.hi)] != 0);
     llvm::Value* lo = v_[static_cast<std::size_t>(s.lo)];
     llvm::Value* hi = v_[static_cast<std::size_t>(s.hi)];
     if (scalar_control) {
@@ -306,6 +313,9 @@ class loop_lowering : public gather_lowering {
     auto& e = env_[static_cast<std::size_t>(s.depth)];
     e.assign(carry.begin(), carry.end());
     e.push_back(scalar_control ? splat(i) : i);
+    auto& same = env_same_[static_cast<std::size_t>(s.depth)];
+    same.assign(carry.size(), 0);
+    same.push_back(same_[static_cast<std::size_t>(s.lo)]);  // every lane counts from lo
     run(s.body_steps, scalar_control ? mask : active);
     std::vector<llvm::Value*> next = values(s.next);
     llvm::Value* i_next = b_.CreateAdd(i, llvm::ConstantInt::get(i->getType(), 1));
@@ -343,7 +353,8 @@ class loop_lowering : public gather_lowering {
   std::vector<llvm::Value*> v_;
   std::vector<std::vector<llvm::Value*>> env_;
   std::vector<std::vector<llvm::Value*>> results_;
-  std::vector<char> uniform_;
+  std::vector<char> same_;                   // per node: lane_uniform when computed
+  std::vector<std::vector<char>> env_same_;  // per loop depth: lane_uniform of each variable
   llvm::Value* first_ = nullptr;
   llvm::Value* mask_ = nullptr;
   llvm::Value* active_ = nullptr;  // the lanes the node being computed is for

@@ -204,13 +204,17 @@ std::size_t check_elementwise(const Out& out, const In&... in) {
 template <class T, int D, expr::index_policy P>
 void check_table(const table_operand<T, D, P>& op, std::size_t index) {
   const auto& t = op.table;
-  const std::string what = "parjit::jit: input " + std::to_string(index) + " (a jit::table) ";
+  const char* problem = nullptr;  // the message is built only on failure (every call checks)
   if (t.width < 0 || t.height < 0 || t.row_stride < t.width) {
-    throw std::invalid_argument(what + "has a negative size or rows closer than its width");
+    problem = "has a negative size or rows closer than its width";
+  } else if (t.data == nullptr && t.width * t.height != 0) {
+    problem = "has no data";
+  } else if (P == expr::index_policy::clamp && t.width * t.height == 0) {
+    problem = "is empty: jit::clamp has no element to clamp to";
   }
-  if (t.data == nullptr && t.width * t.height != 0) throw std::invalid_argument(what + "has no data");
-  if (P == expr::index_policy::clamp && t.width * t.height == 0) {
-    throw std::invalid_argument(what + "is empty: jit::clamp has no element to clamp to");
+  if (problem != nullptr) {
+    throw std::invalid_argument("parjit::jit: input " + std::to_string(index) + " (a jit::table) " +
+                                problem);
   }
 }
 
