@@ -20,13 +20,14 @@ const auto all_sizes = {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::siz
 // The per-type kernels: written so that every element type traces (bool and 8-bit types promote
 // in arithmetic, the carry converts back).
 template <class T>
-void check_every_kind(std::uint64_t seed, std::initializer_list<std::size_t> sizes) {
+void check_every_kind(std::uint64_t seed, std::initializer_list<std::size_t> sizes,
+                      bool par = false) {
   // fori with literal bounds; the counter joins the arithmetic
   check_kernel<T, T, T>(
       [](auto x, auto y) {
         return jit::fori(0, 5, x, [&](auto i, auto c) { return c * y + jit::cast<T>(i); });
       },
-      sizes, seed);
+      sizes, seed, {}, 0, par);
   // loop_while with a tuple carry (structured bindings), ending on a counter or on the value
   check_kernel<T, T, T>(
       [](auto x, auto y) {
@@ -35,7 +36,7 @@ void check_every_kind(std::uint64_t seed, std::initializer_list<std::size_t> siz
             [&](auto c, auto n) { return jit::tuple(c + y, n + 1); });
         return c + jit::cast<T>(n);
       },
-      sizes, seed + 1);
+      sizes, seed + 1, {}, 0, par);
   // per-element bounds (some empty or negative) and the element's index
   check_kernel<T, T, std::int32_t>(
       [](auto x, auto k) {
@@ -43,12 +44,17 @@ void check_every_kind(std::uint64_t seed, std::initializer_list<std::size_t> siz
           return c + jit::cast<T>(i) - jit::cast<T>(jit::index());
         });
       },
-      sizes, seed + 2);
+      sizes, seed + 2, {}, 0, par);
 }
 
 TEMPLATE_LIST_TEST_CASE("loops: fori and loop_while equal the reference for every element type",
                         "[jit][loops]", parjit::test::element_types) {
   check_every_kind<TestType>(7, all_sizes);
+#if !defined(PARJIT_TEST_SANITIZED)
+  // 1e6 + 3 in chunks on the executor (under the sanitizers, the two kernels of the next case:
+  // the reference evaluator at this size for every type would take minutes there)
+  check_every_kind<TestType>(7, {large_size}, true);
+#endif
 }
 
 TEST_CASE("loops: 1e6 + 3 elements, serial and par, equal the reference", "[jit][loops]") {
