@@ -264,9 +264,13 @@ void test_exceptions(mpi::executor& ex) {
 void test_cancel(mpi::executor& ex) {
   timed t{"cancellation of pending remote work"};
   // Fill every worker's capacity with slow tasks; the rest wait on the root and can be cancelled.
+  // The slack of two rounds of completions (2 * workers) lasts 2 * 300 ms: a test thread
+  // descheduled that long between the submits and the cancels (a loaded CI machine; 30 ms tasks
+  // once made this flaky) would let a third round dispatch a task this test expects to cancel.
   const std::size_t busy = ex.capacity() + 2 * ex.workers();
+  constexpr int task_ms = 300;
   std::vector<parjit::future<int>> futs;
-  for (std::size_t k = 0; k < busy + 20; ++k) futs.push_back(ex.submit(slow, 30));
+  for (std::size_t k = 0; k < busy + 20; ++k) futs.push_back(ex.submit(slow, task_ms));
   int cancelled = 0;
   for (std::size_t k = busy; k < futs.size(); ++k) cancelled += futs[k].cancel();
   CHECK(cancelled == 20);
@@ -277,7 +281,7 @@ void test_cancel(mpi::executor& ex) {
       ++dropped;
       CHECK(throws<parjit::cancelled_error>([&] { f.get(); }));
     } else {
-      ok += f.get() == 30;
+      ok += f.get() == task_ms;
     }
   }
   CHECK(dropped == 20 && ok == static_cast<int>(busy));
@@ -414,7 +418,9 @@ void test_same_as_local(mpi::executor& ex) {
 void test_shutdown(mpi::executor& ex) {
   timed t{"shutdown(wait, cancel_pending) does not hang"};
   std::vector<parjit::future<int>> futs;
-  for (std::size_t k = 0; k < ex.capacity() + 30; ++k) futs.push_back(ex.submit(slow, 20));
+  // 200 ms tasks: at most two rounds of completions (2 * workers more dispatches) before the
+  // shutdown, unless this thread stalls for 400 ms (as test_cancel's margin)
+  for (std::size_t k = 0; k < ex.capacity() + 30; ++k) futs.push_back(ex.submit(slow, 200));
   ex.shutdown(true, true);
   int finished = 0, cancelled = 0;
   for (auto& f : futs) {
@@ -422,7 +428,7 @@ void test_shutdown(mpi::executor& ex) {
     if (f.cancelled()) {
       ++cancelled;
     } else {
-      finished += f.get() == 20;
+      finished += f.get() == 200;
     }
   }
   CHECK(cancelled >= 30 - static_cast<int>(2 * ex.workers()) && finished + cancelled == static_cast<int>(futs.size()));
