@@ -7,7 +7,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../compile.hpp"
@@ -30,6 +32,7 @@ class gather_lowering : public lowering {
     lowering::load_arguments(args);
     entry_ = b_.GetInsertBlock();
     tables_.assign(signature_.args.size(), {});
+    once_.clear();
     for (std::size_t i = 0; i < signature_.args.size(); ++i) {
       if (signature_.args[i].scalar || signature_.args[i].form != access::table) continue;
       llvm::Value* d = base_of(i);
@@ -122,8 +125,9 @@ class gather_lowering : public lowering {
       return gather32(n, t, x, narrow, narrow_kind, mask, element, uniform);
     }
     llvm::Type* i64 = lanes(b_.getInt64Ty());
-    llvm::IRBuilder<> e = in_entry();  // the tables' limits, once per call
-    auto splat64 = [&](llvm::Value* v) { return width_ > 1 ? e.CreateVectorSplat(width_, v) : v; };
+    auto splat64 = [&](llvm::Value* v) {  // a table's field in every lane
+      return once('s', v, 0, [&](llvm::IRBuilder<>& e) { return splat(e, v); });
+    };
     llvm::Value* zero = llvm::Constant::getNullValue(i64);
     llvm::Value* inside = b_.CreateICmpULT(x, splat64(t.width));  // negative: huge unsigned
     if (two) inside = b_.CreateAnd(inside, b_.CreateICmpULT(y, splat64(t.height)));
@@ -133,7 +137,9 @@ class gather_lowering : public lowering {
     llvm::Value* cy = nullptr;
     if (policy == expr::index_policy::clamp) {  // the call checked the table is not empty
       auto clamp = [&](llvm::Value* v, llvm::Value* size) {
-        llvm::Value* hi = splat64(e.CreateSub(size, e.getInt64(1)));
+        llvm::Value* hi = once('h', size, 0, [&](llvm::IRBuilder<>& e) {
+          return splat(e, e.CreateSub(size, e.getInt64(1)));
+        });
         return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, zero,
                                         b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, v, hi));
       };
@@ -150,7 +156,7 @@ class gather_lowering : public lowering {
     llvm::Value* offset = two ? b_.CreateAdd(b_.CreateMul(cy, splat64(t.row_stride)), cx) : cx;
     llvm::Type* mt = memory_type(ty);
     llvm::Value* pass = policy == expr::index_policy::constant
-                            ? splat_fill(e, t.fill, ty)
+                            ? splat_fill(t.fill, ty)
                             : llvm::Constant::getNullValue(lanes(mt));
     // Lanes outside take `pass` after the read (read_lanes).
     llvm::Value* v = nullptr;
@@ -185,24 +191,27 @@ class gather_lowering : public lowering {
                         bool uniform) {
     const scalar_kind ty = n.type;
     llvm::Type* i32 = lanes(b_.getInt32Ty());
-    llvm::IRBuilder<> e = in_entry();  // the tables' limits, once per call
-    auto splat32 = [&](llvm::Value* v) { return e.CreateVectorSplat(width_, v); };
-    auto limit32 = [&](llvm::Value* v64, std::int64_t cap) {  // min(v64, cap) as int32
-      return e.CreateTrunc(e.CreateBinaryIntrinsic(llvm::Intrinsic::umin, v64, e.getInt64(cap)),
-                           e.getInt32Ty());
+    auto limit32 = [&](llvm::Value* v64, std::int64_t cap) {  // min(v64, cap) as int32 lanes
+      return once('l', v64, cap, [&](llvm::IRBuilder<>& e) {
+        return splat(e, e.CreateTrunc(e.CreateBinaryIntrinsic(llvm::Intrinsic::umin, v64,
+                                                              e.getInt64(cap)),
+                                      e.getInt32Ty()));
+      });
     };
     llvm::Value* x32 = narrow;
     if (narrow->getType() != i32) {
       x32 = expr::is_signed(narrow_kind) ? b_.CreateSExt(narrow, i32) : b_.CreateZExt(narrow, i32);
     }
-    llvm::Value* w32 = splat32(limit32(t.width, std::int64_t{1} << 31));
+    llvm::Value* w32 = limit32(t.width, std::int64_t{1} << 31);
     llvm::Value* zero = llvm::Constant::getNullValue(i32);
     llvm::Value* inside = b_.CreateICmpULT(x32, w32);
     const auto policy = static_cast<expr::index_policy>(n.bits);
     llvm::Value* offset = nullptr;
     llvm::Value* read = nullptr;
     if (policy == expr::index_policy::clamp) {  // the call checked the table is not empty
-      llvm::Value* hi = e.CreateSub(w32, llvm::ConstantInt::get(i32, 1));
+      llvm::Value* hi = once('m', t.width, 0, [&](llvm::IRBuilder<>& e) {
+        return e.CreateSub(w32, llvm::ConstantInt::get(i32, 1));
+      });
       offset = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, zero,
                                         b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x32, hi));
     } else {
@@ -215,7 +224,7 @@ class gather_lowering : public lowering {
     llvm::Type* mt = memory_type(ty);
     llvm::Value* v = nullptr;
     if (t.last_word != nullptr) {  // bytes: gather the words, shift the byte out
-      llvm::Value* last = splat32(limit32(t.last_word, (std::int64_t{1} << 31) - 1));
+      llvm::Value* last = limit32(t.last_word, (std::int64_t{1} << 31) - 1);
       // offset and last are both in [0, 2^31), so smin and umin agree; the choice keeps x86's
       // gather dword-indexed (else it is split into two qword-indexed ones, ~2x slower). From
       // a small unsigned index, umin: the start is visibly < 2^16, which the code generator
@@ -233,7 +242,7 @@ class gather_lowering : public lowering {
     }
     if (read != nullptr) {
       llvm::Value* pass = policy == expr::index_policy::constant
-                              ? splat_fill(e, t.fill, ty)
+                              ? splat_fill(t.fill, ty)
                               : llvm::Constant::getNullValue(lanes(mt));
       v = b_.CreateSelect(read, v, pass);
     }
@@ -274,12 +283,31 @@ class gather_lowering : public lowering {
   }
 
   // The constant policy's value (bits in a uint64) as `lanes` elements of `ty` in memory form.
-  llvm::Value* splat_fill(llvm::IRBuilder<>& b, llvm::Value* bits, scalar_kind ty) {
-    llvm::Type* mt = memory_type(ty);
-    const unsigned size = 8 * expr::size_of(ty);
-    llvm::Value* v = b.CreateTrunc(bits, b.getIntNTy(size));
-    if (mt->isFloatingPointTy()) v = b.CreateBitCast(v, mt);
+  llvm::Value* splat_fill(llvm::Value* bits, scalar_kind ty) {
+    return once('f', bits, static_cast<std::int64_t>(ty), [&](llvm::IRBuilder<>& b) {
+      llvm::Type* mt = memory_type(ty);
+      llvm::Value* v = b.CreateTrunc(bits, b.getIntNTy(8 * expr::size_of(ty)));
+      if (mt->isFloatingPointTy()) v = b.CreateBitCast(v, mt);
+      return splat(b, v);
+    });
+  }
+
+  // `v` in every lane (itself with one lane).
+  llvm::Value* splat(llvm::IRBuilder<>& b, llvm::Value* v) const {
     return width_ > 1 ? b.CreateVectorSplat(width_, v) : v;
+  }
+
+  // The value `make` builds from the tables' fields, made once per function at the end of the
+  // entry block (so once per call, not per group or loop iteration) and shared by every gather
+  // that asks for the same (what, of, cap) at the current lane count.
+  template <class Make>
+  llvm::Value* once(char what, llvm::Value* of, std::int64_t cap, Make make) {
+    auto [it, added] = once_.try_emplace(std::tuple(what, of, cap, width_), nullptr);
+    if (added) {
+      llvm::IRBuilder<> e = in_entry();
+      it->second = make(e);
+    }
+    return it->second;
   }
 
   // A builder at the end of the entry block (before its branch, which exists once the groups'
@@ -342,6 +370,7 @@ class gather_lowering : public lowering {
   llvm::Value* offset_ = nullptr;
   llvm::Value* row_ = nullptr;
   llvm::Value* dummy_ = nullptr;
+  std::map<std::tuple<char, llvm::Value*, std::int64_t, unsigned>, llvm::Value*> once_;
 };
 
 }  // namespace
