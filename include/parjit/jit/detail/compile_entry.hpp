@@ -114,7 +114,7 @@ void compile_impl(const compile_request& req, compile_result& res) {
     os << "; parjit specialisation: " << describe(sig) << "\n";
     m->print(os, nullptr);
   }
-  std::string object = emit(*m, tm, tlii, llvm::CodeGenFileType::ObjectFile);
+  std::string object = ses.emitter(req.opts.vector_math).run(*m);
   ph.codegen_ms = lap();
   auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(object, name), name, cached,
                           res.ir);

@@ -50,5 +50,37 @@ std::string emit(llvm::Module& m, llvm::TargetMachine& tm, const llvm::TargetLib
   return std::string(buffer.data(), buffer.size());
 }
 
+// Code generation to an object file with one pass pipeline kept for many modules. Building the
+// legacy code generation pipeline (~150 passes, scheduled one by one) and tearing it down cost
+// as much as running it on one of parjit's small modules, so a thread keeps one per
+// TargetMachine and library description and runs it module after module: each run starts with
+// every pass's doInitialization and ends with its doFinalization, and the object stream's state
+// is reset at the end of each run, so one module's output carries nothing of the one before
+// (tests compare its objects byte for byte with a fresh pipeline's).
+class object_emitter {
+ public:
+  object_emitter(llvm::TargetMachine& tm, const llvm::TargetLibraryInfoImpl& tlii) : os_(buffer_) {
+    pm_.add(new llvm::TargetLibraryInfoWrapperPass(tlii));
+    if (tm.addPassesToEmitFile(pm_, os_, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+      fail("the host TargetMachine cannot emit an object file");
+    }
+  }
+  object_emitter(const object_emitter&) = delete;
+  object_emitter& operator=(const object_emitter&) = delete;
+
+  std::string run(llvm::Module& m) {
+    buffer_.clear();
+    pm_.run(m);
+    std::string object(buffer_.data(), buffer_.size());
+    buffer_.clear();
+    return object;
+  }
+
+ private:
+  llvm::SmallVector<char, 0> buffer_;
+  llvm::raw_svector_ostream os_;
+  llvm::legacy::PassManager pm_;
+};
+
 }  // namespace
 }  // namespace parjit::jit::detail

@@ -13,6 +13,7 @@
 #include "../compile.hpp"
 #include "errors.hpp"
 #include "llvm.hpp"
+#include "optimise.hpp"
 #include "vector_functions.hpp"
 
 namespace parjit::jit::detail {
@@ -82,6 +83,14 @@ class session {
       tm = unwrap(jtmb_->createTargetMachine(), "creating the host TargetMachine");
     }
     return *tm;
+  }
+
+  // This thread's object-file pipeline for its TargetMachine and the given library description.
+  object_emitter& emitter(bool vector_math) {
+    thread_local std::unique_ptr<object_emitter> emitters[2];
+    auto& e = emitters[vector_math ? 1 : 0];
+    if (!e) e = std::make_unique<object_emitter>(target_machine(), tlii(vector_math));
+    return *e;
   }
 
   std::string next_name() { return "parjit_kernel_" + std::to_string(++counter_); }
