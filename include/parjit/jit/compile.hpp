@@ -171,6 +171,12 @@ inline const backend_api& backend() {
 ///     const void* args[] = {a.data(), b.data()};
 ///     k(0, n, out.data(), args);
 ///
+/// Aliasing: each array argument must be an out itself (same elements, an in-place call) or share
+/// no byte with any out, outs must not overlap each other, and tables must not overlap an out —
+/// the rules `jit::vectorize` checks before it calls. The elementwise loop is compiled as free of
+/// dependences between elements (in particular, without run-time overlap checks), so a call that
+/// breaks them gets unspecified values in the overlapping elements.
+///
 /// Thread-safety: calling it concurrently is safe (the code has no state).
 class compiled_kernel {
  public:

@@ -60,12 +60,42 @@ llvm::Constant* identity(llvm::Type* t, kernel_kind kind, scalar_kind acc) {
   }
 }
 
+// Marks the loop from `header` to `latch` (its back edge) as free of memory dependences
+// between iterations: every memory access in it joins one access group and the back edge says
+// the group's accesses are parallel. The loop vectoriser then needs neither its dependence
+// analysis nor run-time overlap checks (which sent an in-place call, out == input, to the
+// scalar loop: equal addresses fail the check). True of the elementwise loop by the call
+// contract: an input is `out` itself (element i read, then element i written) or disjoint
+// from every out, and tables never overlap an out.
+void mark_parallel(llvm::BasicBlock* header, llvm::BasicBlock* latch, llvm::BasicBlock* exit) {
+  llvm::LLVMContext& ctx = header->getContext();
+  llvm::MDNode* group = llvm::MDNode::getDistinct(ctx, {});
+  std::vector<llvm::BasicBlock*> todo{header};
+  llvm::SmallPtrSet<llvm::BasicBlock*, 8> seen{header};
+  while (!todo.empty()) {
+    llvm::BasicBlock* bb = todo.back();
+    todo.pop_back();
+    for (llvm::Instruction& inst : *bb) {
+      if (inst.mayReadOrWriteMemory()) inst.setMetadata(llvm::LLVMContext::MD_access_group, group);
+    }
+    for (llvm::BasicBlock* next : llvm::successors(bb)) {
+      if (next != exit && seen.insert(next).second) todo.push_back(next);
+    }
+  }
+  llvm::Metadata* parallel[] = {llvm::MDString::get(ctx, "llvm.loop.parallel_accesses"), group};
+  llvm::Metadata* self[] = {nullptr, llvm::MDNode::get(ctx, parallel)};
+  llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx, self);
+  loop_id->replaceOperandWith(0, loop_id);
+  latch->getTerminator()->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+}
+
 // Counted loop `for (iv = from; iv < to; ++iv) body(iv)` at the builder's position; the builder
-// ends after the loop. `carried` are loop-carried values updated by `body`.
+// ends after the loop. `carried` are loop-carried values updated by `body`. `parallel`: the
+// iterations' memory accesses are independent (mark_parallel).
 template <class Body>
 std::vector<llvm::Value*> emit_loop(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* from,
                                     llvm::Value* to, std::vector<llvm::Value*> carried,
-                                    Body body, const char* name) {
+                                    Body body, const char* name, bool parallel = false) {
   llvm::LLVMContext& ctx = b.getContext();
   llvm::BasicBlock* pre = b.GetInsertBlock();
   auto* loop = llvm::BasicBlock::Create(ctx, std::string(name) + ".body", f);
@@ -88,6 +118,7 @@ std::vector<llvm::Value*> emit_loop(llvm::IRBuilder<>& b, llvm::Function* f, llv
   iv->addIncoming(next, latch);
   for (std::size_t j = 0; j < phis.size(); ++j) phis[j]->addIncoming(out[j], latch);
   b.CreateCondBr(b.CreateICmpSLT(next, to), loop, exit);
+  if (parallel) mark_parallel(loop, latch, exit);
 
   b.SetInsertPoint(exit);
   std::vector<llvm::Value*> result(carried.size());
@@ -163,7 +194,7 @@ void build_kernel(llvm::Module& m, const std::string& name, const expr::graph& g
           }
           return std::vector<llvm::Value*>{};
         },
-        "i");
+        "i", true);
     b.CreateRetVoid();
     return;
   }
