@@ -91,7 +91,7 @@ TEMPLATE_LIST_TEST_CASE("strided: inputs and outs of strides 1, 2, 3 equal a pla
                                                          {2, 1}, {3, 1}, {1, 3}};
   auto pure = jit::vectorize(pure_kernel);
   auto loop = jit::vectorize(loop_kernel);
-  for (const auto [si, so] : strides) {
+  for (const auto& [si, so] : strides) {
     for (const std::size_t n : sizes) {
       check_strided<TestType>(pure, false, si, so, n, false);
       check_strided<TestType>(loop, true, si, so, n, false);

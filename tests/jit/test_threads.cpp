@@ -44,3 +44,27 @@ TEST_CASE("threads: concurrent compiles of different kernels", "[jit][threads]")
   for (auto& th : pool) th.join();
   for (double r : results) CHECK(r == 1000.0);
 }
+
+TEST_CASE("threads: ir() and assembly() asked for at once by many threads agree", "[jit][threads]") {
+  // The IR is made on the first request (not at the first call), once, whoever asks first.
+  auto k = jit::vectorize([](auto a, auto b) { return jit::exp(a) * b - a; });
+  std::vector<double> a(100, 1.0), b(100, 2.0), out(100);
+  k(out, a, b);
+  constexpr int threads = 6;
+  std::latch start(threads);
+  std::vector<std::string> irs(threads), asms(threads);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      start.arrive_and_wait();
+      irs[static_cast<std::size_t>(t)] = k.ir();
+      asms[static_cast<std::size_t>(t)] = k.assembly();
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(irs[0].find("define void @parjit_kernel_") != std::string::npos);
+  for (int t = 1; t < threads; ++t) {
+    CHECK(irs[static_cast<std::size_t>(t)] == irs[0]);
+    CHECK(asms[static_cast<std::size_t>(t)] == asms[0]);
+  }
+}

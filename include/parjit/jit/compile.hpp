@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -124,9 +125,13 @@ struct compile_result {
   kernel_function fn = nullptr;
   std::uint64_t handle = 0;  // frees the machine code when released
   double compile_ms = 0.0;
-  std::string ir;  // optimised LLVM IR
+  std::string name;  // the kernel function's symbol
   code_origin origin = code_origin::compiled;
   compile_phases phases;  // trace_ms is the caller's
+};
+struct ir_request {  // the optimised IR of a compiled kernel, made again on request
+  const compile_request* kernel = nullptr;
+  const std::string* name = nullptr;
 };
 struct cache_query {  // jit::cache::info / clear
   std::string directory;  // in: empty = the default directory; out: the one used
@@ -138,6 +143,7 @@ struct backend_api {
   std::uint32_t abi_version;
   void (*compile)(const compile_request&, compile_result&);
   void (*release)(std::uint64_t handle) noexcept;
+  std::string (*ir)(const ir_request&);
   std::string (*assembly)(const std::string& ir);
   void (*cache_info)(cache_query&);
   void (*cache_clear)(cache_query&);
@@ -145,7 +151,7 @@ struct backend_api {
   void (*stream_fence)() noexcept;
   std::size_t (*stream_threshold)() noexcept;
 };
-inline constexpr std::uint32_t backend_abi_version = 4;  // 4: signature::out_form, outs
+inline constexpr std::uint32_t backend_abi_version = 5;  // 5: IR made on request
 }  // namespace detail
 }  // namespace parjit::jit
 
@@ -188,10 +194,17 @@ class compiled_kernel {
   }
   kernel_function function() const noexcept { return fn_; }
   explicit operator bool() const noexcept { return fn_ != nullptr; }
-  /// Optimised LLVM IR of this specialisation.
-  const std::string& ir() const { return state_->ir; }
+  /// Optimised LLVM IR of this specialisation (made again from the graph on the first request:
+  /// the first call does not pay for printing it).
+  const std::string& ir() const {
+    std::call_once(state_->ir_once, [&] {
+      const detail::compile_request req{&state_->graph, &state_->sig, state_->opts};
+      state_->ir = detail::backend().ir({&req, &state_->name});
+    });
+    return state_->ir;
+  }
   /// Host assembly of this specialisation (compiled again from the IR on request).
-  std::string assembly() const { return detail::backend().assembly(state_->ir); }
+  std::string assembly() const { return detail::backend().assembly(ir()); }
   /// Milliseconds spent optimising and generating code (or loading it from the cache).
   double compile_ms() const noexcept { return state_ ? state_->compile_ms : 0.0; }
   /// Whether it was compiled here or loaded from the on-disk cache.
@@ -204,9 +217,14 @@ class compiled_kernel {
   struct state {
     std::uint64_t handle = 0;
     double compile_ms = 0.0;
-    std::string ir;
     code_origin origin = code_origin::compiled;
     compile_phases phases;
+    expr::graph graph;  // what ir() needs to make the IR again
+    signature sig;
+    options opts;
+    std::string name;
+    mutable std::once_flag ir_once;
+    mutable std::string ir;
     state() = default;
     state(const state&) = delete;
     state& operator=(const state&) = delete;
@@ -242,9 +260,12 @@ inline compiled_kernel compile(const expr::graph& g, const signature& sig,
   auto st = std::make_shared<compiled_kernel::state>();
   st->handle = res.handle;
   st->compile_ms = res.compile_ms;
-  st->ir = std::move(res.ir);
   st->origin = res.origin;
   st->phases = res.phases;
+  st->graph = g;
+  st->sig = sig;
+  st->opts = opts;
+  st->name = std::move(res.name);
   compiled_kernel k;
   k.fn_ = res.fn;
   k.state_ = std::move(st);

@@ -14,8 +14,9 @@ namespace parjit::jit::detail {
 
 using cache_key = std::array<std::uint8_t, 32>;
 
-// Entry layout: a 64-byte header, then the object file, then the optimised IR (for ir() and
-// assembly() on a hit). Bump `cache_format_version` when this layout changes. Fields are in the
+// Entry layout: a 64-byte header, then the object file, then `ir_size` bytes that the backend
+// writes empty and skips (it once stored the optimised IR there; ir() now makes it again on
+// request). Bump `cache_format_version` when this layout changes. Fields are in the
 // host's byte order: the key already names the target, so an entry never crosses machines.
 inline constexpr char cache_magic[8] = {'P', 'A', 'R', 'J', 'I', 'T', 'K', 'C'};
 inline constexpr std::uint32_t cache_format_version = 1;

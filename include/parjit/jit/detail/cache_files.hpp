@@ -193,7 +193,7 @@ entry_read read_whole(int dfd, const std::string& name, std::string& out, std::s
 
 struct cache_entry {
   std::string bytes;  // the whole file
-  llvm::StringRef object, ir;
+  llvm::StringRef object;
 };
 
 // The entry at `path` (= <dir>/<hex key>.pjk) for `key` if the directory and the file are
@@ -215,7 +215,6 @@ std::optional<cache_entry> read_entry(const std::string& path, const cache_key& 
     return std::nullopt;
   }
   e.object = llvm::StringRef(v->object.data(), v->object.size());
-  e.ir = llvm::StringRef(v->ir.data(), v->ir.size());
   return e;
 }
 
@@ -241,7 +240,7 @@ bool write_all(int fd, const char* p, std::size_t n) {
 // one key each install a complete, equal entry. Creates the directory (0700) if needed. Returns
 // an empty string, or why the cache cannot be used (the caller warns once).
 std::string write_entry(const std::string& dir, const std::string& path, const cache_key& key,
-                        llvm::StringRef object, llvm::StringRef ir) {
+                        llvm::StringRef object) {
   std::string why;
   const unique_fd dfd = open_cache_dir(dir, true, why);
   if (!dfd) return why;
@@ -252,12 +251,7 @@ std::string write_entry(const std::string& dir, const std::string& path, const c
     why = distrust(st, false);
     if (!why.empty()) return "entry " + name + " is " + why;
   }
-  std::string payload;
-  payload.reserve(object.size() + ir.size());
-  payload.append(object.data(), object.size());
-  payload.append(ir.data(), ir.size());
-  const std::string header = encode_cache_header(key, object.size(), ir.size(),
-                                                 llvm::xxh3_64bits(llvm::StringRef(payload)));
+  const std::string header = encode_cache_header(key, object.size(), 0, llvm::xxh3_64bits(object));
   if (header.empty()) return "a kernel too large for a cache entry";
 
   static std::atomic<std::uint64_t> serial{0};
@@ -267,7 +261,7 @@ std::string write_entry(const std::string& dir, const std::string& path, const c
                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return std::strerror(errno);
   bool ok = write_all(fd, header.data(), header.size()) &&
-            write_all(fd, payload.data(), payload.size());
+            write_all(fd, object.data(), object.size());
   why = ok ? "" : std::strerror(errno);
   if (::close(fd) != 0 && ok) {
     ok = false;

@@ -1,5 +1,5 @@
 // The backend's entry points: compile (validate, cache lookup, lower, optimise, link, cache store),
-// release and assembly, published through the one extern "C" backend_api symbol. The backend is
+// release, ir and assembly, published through the one extern "C" backend_api symbol. The backend is
 // compiled once per program: by include/parjit/jit/backend.cpp, or where PARJIT_JIT_IMPLEMENTATION
 // is set.
 #pragma once
@@ -23,6 +23,20 @@
 
 namespace parjit::jit::detail {
 namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
+
+// The kernel's module for this host, lowered and verified (not yet optimised).
+std::unique_ptr<llvm::Module> lower_module(llvm::LLVMContext& ctx, session& ses,
+                                           const std::string& name, const expr::graph& g,
+                                           const signature& sig, const options& opts) {
+  auto m = std::make_unique<llvm::Module>(name, ctx);
+  m->setDataLayout(ses.target_machine().createDataLayout());
+  m->setTargetTriple(ses.triple().str());
+  build_kernel(*m, name, g, sig, opts);
+  std::string problems;
+  llvm::raw_string_ostream ps(problems);
+  if (llvm::verifyModule(*m, &ps)) fail("LLVM rejected the generated IR: " + ps.str());
+  return m;
+}
 
 void compile_impl(const compile_request& req, compile_result& res) {
   using clock = std::chrono::steady_clock;
@@ -61,7 +75,7 @@ void compile_impl(const compile_request& req, compile_result& res) {
     if (auto l = ses.reuse(name)) {
       res.fn = l->fn;
       res.handle = l->handle;
-      res.ir = std::move(l->ir);
+      res.name = name;
       res.origin = code_origin::cache_hit;
       cache_hits.fetch_add(1, std::memory_order_relaxed);
       ph.cache_ms = lap();
@@ -74,10 +88,10 @@ void compile_impl(const compile_request& req, compile_result& res) {
       try {
         ph.cache_ms += lap();
         auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(entry->object, name), name,
-                                true, entry->ir.str());
+                                true);
         res.fn = l.fn;
         res.handle = l.handle;
-        res.ir = l.ir.empty() ? entry->ir.str() : std::move(l.ir);
+        res.name = name;
         res.origin = code_origin::cache_hit;
         cache_hits.fetch_add(1, std::memory_order_relaxed);
         ph.link_ms = lap();
@@ -94,36 +108,22 @@ void compile_impl(const compile_request& req, compile_result& res) {
     name = ses.next_name();
   }
 
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  auto m = std::make_unique<llvm::Module>(name, *ctx);
-  llvm::TargetMachine& tm = ses.target_machine();
-  m->setDataLayout(tm.createDataLayout());
-  m->setTargetTriple(ses.triple().str());
-  build_kernel(*m, name, g, sig, req.opts);
-
-  std::string problems;
-  llvm::raw_string_ostream ps(problems);
-  if (llvm::verifyModule(*m, &ps)) fail("LLVM rejected the generated IR: " + ps.str());
+  res.name = name;
+  llvm::LLVMContext ctx;
+  auto m = lower_module(ctx, ses, name, g, sig, req.opts);
   ph.lowering_ms = lap();
-
-  const auto& tlii = ses.tlii(req.opts.vector_math);
-  optimise(*m, tm, tlii);
+  optimise(*m, ses.target_machine(), ses.tlii(req.opts.vector_math));
   ph.optimise_ms = lap();
-  {
-    llvm::raw_string_ostream os(res.ir);
-    os << "; parjit specialisation: " << describe(sig) << "\n";
-    m->print(os, nullptr);
-  }
+  // The IR's text is not printed here: ir() makes it again on request (ir_entry).
   std::string object = ses.emitter(req.opts.vector_math).run(*m);
   ph.codegen_ms = lap();
-  auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(object, name), name, cached,
-                          res.ir);
+  auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(object, name), name, cached);
   ph.link_ms = lap();
   res.fn = l.fn;
   res.handle = l.handle;
   res.origin = code_origin::compiled;
   if (cached) {
-    const std::string why = write_entry(dir, path, key, object, res.ir);
+    const std::string why = write_entry(dir, path, key, object);
     if (why.empty()) {
       res.origin = code_origin::cache_miss;
       cache_misses.fetch_add(1, std::memory_order_relaxed);
@@ -147,6 +147,31 @@ void compile_entry(const compile_request& req, compile_result& res) {
 }
 
 void release_entry(std::uint64_t handle) noexcept { the_session().release(handle); }
+
+// The optimised IR of a compiled kernel, made again exactly as compile_impl made it (the same
+// lowering, pipeline and function name: both are deterministic).
+std::string ir_entry(const ir_request& r) {
+  try {
+    if (r.kernel == nullptr || r.kernel->graph == nullptr || r.kernel->sig == nullptr ||
+        r.name == nullptr) {
+      fail("ir() got no kernel");
+    }
+    session& ses = the_session();
+    const compile_request& req = *r.kernel;
+    llvm::LLVMContext ctx;
+    auto m = lower_module(ctx, ses, *r.name, *req.graph, *req.sig, req.opts);
+    optimise(*m, ses.target_machine(), ses.tlii(req.opts.vector_math));
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "; parjit specialisation: " << describe(*req.sig) << "\n";
+    m->print(os, nullptr);
+    return text;
+  } catch (const compile_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw compile_error(std::string("parjit::jit: ") + e.what());
+  }
+}
 
 std::string assembly_entry(const std::string& ir) {
   session& ses = the_session();
@@ -172,6 +197,7 @@ parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_
       parjit::jit::detail::backend_abi_version,
       &parjit::jit::detail::compile_entry,
       &parjit::jit::detail::release_entry,
+      &parjit::jit::detail::ir_entry,
       &parjit::jit::detail::assembly_entry,
       &parjit::jit::detail::cache_info_entry,
       &parjit::jit::detail::cache_clear_entry,

@@ -101,16 +101,15 @@ class session {
   struct linked {
     kernel_function fn;
     std::uint64_t handle;
-    std::string ir;  // of a reused object
   };
   linked add_object(std::unique_ptr<llvm::MemoryBuffer> obj, const std::string& name,
-                    bool shared, const std::string& ir) {
+                    bool shared) {
     std::lock_guard lock(mutex_);  // LLJIT's default setup is not safe for concurrent adds
     if (shared) {
       if (auto it = by_name_.find(name); it != by_name_.end()) {
         loaded& l = trackers_.at(it->second);
         ++l.refs;
-        return {l.fn, it->second, l.ir};
+        return {l.fn, it->second};
       }
     }
     auto rt = jit_->getMainJITDylib().createResourceTracker();
@@ -123,10 +122,9 @@ class session {
     }
     const std::uint64_t handle = ++handles_;
     const auto fn = addr->toPtr<kernel_function>();
-    trackers_.emplace(handle, loaded{std::move(rt), fn, 1, shared ? name : std::string(),
-                                     shared ? ir : std::string()});
+    trackers_.emplace(handle, loaded{std::move(rt), fn, 1, shared ? name : std::string()});
     if (shared) by_name_.emplace(name, handle);
-    return {fn, handle, {}};
+    return {fn, handle};
   }
 
   // The object of this key-derived name if it is already linked here (one more reference).
@@ -136,7 +134,7 @@ class session {
     if (it == by_name_.end()) return std::nullopt;
     loaded& l = trackers_.at(it->second);
     ++l.refs;
-    return linked{l.fn, it->second, l.ir};
+    return linked{l.fn, it->second};
   }
 
   void release(std::uint64_t handle) noexcept {
@@ -178,7 +176,6 @@ class session {
     kernel_function fn;
     std::uint64_t refs;
     std::string name;  // key-derived names only
-    std::string ir;
   };
   std::unordered_map<std::uint64_t, loaded> trackers_;
   std::unordered_map<std::string, std::uint64_t> by_name_;
