@@ -148,7 +148,10 @@ void check_kernel(const F& f, std::initializer_list<std::size_t> sizes, std::uin
         if (bad++ == 0) {
           first = "element " + std::to_string(i) + ": got " + expr::to_string(got) + ", want " +
                   expr::to_string(want) + "; args";
-          for (const auto& a : args) first += " " + expr::to_string(a);
+          for (const auto& a : args) {
+            first += ' ';  // (not `" " + s`: GCC 12 warns -Wrestrict on it, wrongly)
+            first += expr::to_string(a);
+          }
         }
       }
     }
