@@ -1,5 +1,5 @@
 // Code generation keeps one pass pipeline per thread and runs it module after module
-// (detail::object_emitter). These tests pin that a kept pipeline's object file is byte for byte
+// (detail::emitter). These tests pin that a kept pipeline's object file is byte for byte
 // the one a fresh pipeline makes, whatever was compiled before it.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"  // this TU uses a few of the backend's parts
@@ -92,7 +92,7 @@ TEST_CASE("codegen: a kept pipeline emits what a fresh one does, whatever came b
       auto kept_input = optimised(ctx, k, n);
       auto fresh_input = optimised(ctx, k, n);
       ++n;
-      const std::string kept = ses.emitter(k.opts.vector_math).run(*kept_input);
+      const std::string kept = ses.object_emitter(k.opts.vector_math).run(*kept_input);
       const std::string fresh = detail::emit(*fresh_input, ses.target_machine(),
                                              ses.tlii(k.opts.vector_math),
                                              llvm::CodeGenFileType::ObjectFile);

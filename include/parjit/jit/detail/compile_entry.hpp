@@ -115,7 +115,7 @@ void compile_impl(const compile_request& req, compile_result& res) {
   optimise(*m, ses.target_machine(), ses.tlii(req.opts.vector_math));
   ph.optimise_ms = lap();
   // The IR's text is not printed here: ir() makes it again on request (ir_entry).
-  std::string object = ses.emitter(req.opts.vector_math).run(*m);
+  std::string object = ses.object_emitter(req.opts.vector_math).run(*m);
   ph.codegen_ms = lap();
   auto l = ses.add_object(llvm::MemoryBuffer::getMemBufferCopy(object, name), name, cached);
   ph.link_ms = lap();

@@ -37,43 +37,33 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, const llvm::TargetLibrar
   mpm.run(m, mam);
 }
 
-std::string emit(llvm::Module& m, llvm::TargetMachine& tm, const llvm::TargetLibraryInfoImpl& tlii,
-                 llvm::CodeGenFileType type) {
-  llvm::SmallVector<char, 0> buffer;
-  llvm::raw_svector_ostream os(buffer);
-  llvm::legacy::PassManager pm;
-  pm.add(new llvm::TargetLibraryInfoWrapperPass(tlii));
-  if (tm.addPassesToEmitFile(pm, os, nullptr, type)) {
-    fail("the host TargetMachine cannot emit this file type");
-  }
-  pm.run(m);
-  return std::string(buffer.data(), buffer.size());
-}
-
-// Code generation to an object file with one pass pipeline kept for many modules. Building the
-// legacy code generation pipeline (~150 passes, scheduled one by one) and tearing it down cost
-// as much as running it on one of parjit's small modules, so a thread keeps one per
-// TargetMachine and library description and runs it module after module: each run starts with
-// every pass's doInitialization and ends with its doFinalization, and the object stream's state
-// is reset at the end of each run, so one module's output carries nothing of the one before
-// (tests compare its objects byte for byte with a fresh pipeline's).
-class object_emitter {
+// Code generation for the host with one pass pipeline that can be kept for many modules.
+// Building the legacy code generation pipeline (~150 passes, scheduled one by one) and tearing
+// it down cost as much as running it on one of parjit's small modules, so each thread keeps one
+// object-file emitter per library description (session::emitter) and runs it module after
+// module: each run starts with every pass's doInitialization and ends with its doFinalization,
+// and the object stream's state is reset at the end of each run, so one module's output carries
+// nothing of the one before (tests/jit/test_emit.cpp compares its objects byte for byte with a
+// fresh pipeline's).
+class emitter {
  public:
-  object_emitter(llvm::TargetMachine& tm, const llvm::TargetLibraryInfoImpl& tlii) : os_(buffer_) {
+  emitter(llvm::TargetMachine& tm, const llvm::TargetLibraryInfoImpl& tlii,
+          llvm::CodeGenFileType type = llvm::CodeGenFileType::ObjectFile)
+      : os_(buffer_) {
     pm_.add(new llvm::TargetLibraryInfoWrapperPass(tlii));
-    if (tm.addPassesToEmitFile(pm_, os_, nullptr, llvm::CodeGenFileType::ObjectFile)) {
-      fail("the host TargetMachine cannot emit an object file");
+    if (tm.addPassesToEmitFile(pm_, os_, nullptr, type)) {
+      fail("the host TargetMachine cannot emit this file type");
     }
   }
-  object_emitter(const object_emitter&) = delete;
-  object_emitter& operator=(const object_emitter&) = delete;
+  emitter(const emitter&) = delete;
+  emitter& operator=(const emitter&) = delete;
 
   std::string run(llvm::Module& m) {
     buffer_.clear();
     pm_.run(m);
-    std::string object(buffer_.data(), buffer_.size());
+    std::string out(buffer_.data(), buffer_.size());
     buffer_.clear();
-    return object;
+    return out;
   }
 
  private:
@@ -81,6 +71,12 @@ class object_emitter {
   llvm::raw_svector_ostream os_;
   llvm::legacy::PassManager pm_;
 };
+
+// One module with a fresh pipeline (assembly() and tests).
+std::string emit(llvm::Module& m, llvm::TargetMachine& tm, const llvm::TargetLibraryInfoImpl& tlii,
+                 llvm::CodeGenFileType type) {
+  return emitter(tm, tlii, type).run(m);
+}
 
 }  // namespace
 }  // namespace parjit::jit::detail

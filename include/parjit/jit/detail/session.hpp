@@ -86,13 +86,13 @@ class session {
   }
 
   // This thread's object-file pipeline for its TargetMachine and the given library description.
-  object_emitter& emitter(bool vector_math) {
+  emitter& object_emitter(bool vector_math) {
     // The TargetMachine first: thread-locals are destroyed in reverse order of construction, so
     // the pipelines that use it go before it at thread exit.
     llvm::TargetMachine& tm = target_machine();
-    thread_local std::unique_ptr<object_emitter> emitters[2];
+    thread_local std::unique_ptr<emitter> emitters[2];
     auto& e = emitters[vector_math ? 1 : 0];
-    if (!e) e = std::make_unique<object_emitter>(tm, tlii(vector_math));
+    if (!e) e = std::make_unique<emitter>(tm, tlii(vector_math));
     return *e;
   }
 
