@@ -54,6 +54,18 @@ awk -v p="$p" -v t="$t" 'BEGIN {printf "ratio parjit / tbb: %.2f (target <= 1.25
 if "$CXX" --version | grep -q -i -E 'g\+\+|gcc'; then
   gc_mem() { "$CXX" "${flags[@]}" -ftime-report -c "$1" -o "$tmp/o.o" 2>&1 | awk '/^ TOTAL/ {print $NF}'; }
   echo "gcc -ftime-report allocation: parjit.hpp $(gc_mem "$tmp/parjit.cpp"), tbb $(gc_mem "$tmp/tbb.cpp")"
+  # The same kind of count to the kilobyte (the sum of -fmem-report's table of garbage-collected
+  # allocations by size), fine enough to see a change of one instantiation.
+  gc_kb() {
+    "$CXX" "${flags[@]}" -fmem-report -c "$1" -o "$tmp/o.o" 2>&1 | awk '
+      /^Size +Allocated/ {t = 1; next}
+      t && /^Total/ {t = 0}
+      t && NF >= 3 {v = $2; m = 1 / 1024; if (v ~ /k$/) m = 1; if (v ~ /M$/) m = 1024; sub(/[kM]$/, "", v); s += v * m}
+      END {printf "%.0f", s}'
+  }
+  pk=$(gc_kb "$tmp/parjit.cpp")
+  tk=$(gc_kb "$tmp/tbb.cpp")
+  awk -v p="$pk" -v t="$tk" 'BEGIN {printf "gcc -fmem-report GC allocation: parjit.hpp %d kB, tbb %d kB, ratio %.3f\n", p, t, p / t}'
 fi
 
 if [[ ${1:-} == --tree ]]; then

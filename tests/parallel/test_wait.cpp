@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <latch>
 #include <list>
 #include <stdexcept>
@@ -116,4 +117,63 @@ TEST_CASE("wait: as_completed inside a task of a one-slot arena does not deadloc
   });
   REQUIRE(outer.wait_for(20s) == std::future_status::ready);
   REQUIRE(outer.get() == 45);
+}
+
+TEST_CASE("wait: many futures with duplicates, each once, in first-seen order",
+          "[parallel][wait]") {
+  // 20,000 futures, given as a scrambled list that names each of them two or three times. The
+  // queue dedups by sorting (a pairwise search took seconds at this size).
+  parjit::arena_executor pool{2};
+  const int n = 20000;
+  std::vector<parjit::future<int>> fs;
+  for (int i = 0; i < n; ++i) fs.push_back(pool.submit([i] { return i; }));
+  std::vector<parjit::future<int>> input;
+  for (int i = 0; i < n; ++i) input.push_back(fs[static_cast<std::size_t>((i * 7919) % n)]);
+  for (int i = n - 1; i >= 0; --i) input.push_back(fs[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < n; i += 3) input.push_back(fs[static_cast<std::size_t>(i)]);
+
+  auto [done, pending] = parjit::wait(input);
+  REQUIRE(pending.empty());
+  REQUIRE(done.size() == static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) REQUIRE(done[static_cast<std::size_t>(i)].get() == (i * 7919) % n);
+
+  std::vector<int> seen(static_cast<std::size_t>(n), 0);
+  for (auto& f : parjit::as_completed(input)) ++seen[static_cast<std::size_t>(f.get())];
+  for (int c : seen) REQUIRE(c == 1);
+}
+
+TEST_CASE("timeouts beyond the clock's range mean no deadline", "[parallel][wait][future]") {
+  // steady_clock::now() + hours::max() overflows; it must wait (here: for a task that finishes
+  // after a short while), not time out at once.
+  parjit::thread_executor pool{1};
+  std::latch started{1};
+  auto slow = pool.submit([&] {
+    started.count_down();
+    std::this_thread::sleep_for(20ms);
+    return 7;
+  });
+  started.wait();
+  REQUIRE(slow.wait_for(std::chrono::hours::max()) == std::future_status::ready);
+  REQUIRE(slow.get(std::chrono::seconds::max()) == 7);
+
+  std::vector<parjit::future<int>> fs;
+  for (int i = 0; i < 3; ++i)
+    fs.push_back(pool.submit([i] {
+      std::this_thread::sleep_for(5ms);
+      return i;
+    }));
+  auto [done, pending] =
+      parjit::wait(fs, parjit::return_when::all_completed, std::chrono::hours::max());
+  REQUIRE(done.size() == 3);
+  REQUIRE(pending.empty());
+  auto more = pool.submit([] {
+    std::this_thread::sleep_for(5ms);
+    return 3;
+  });
+  fs.push_back(more);
+  int sum = 0;
+  for (auto& f : parjit::as_completed(fs, std::chrono::nanoseconds::max())) sum += f.get();
+  REQUIRE(sum == 0 + 1 + 2 + 3);
+  REQUIRE_THROWS_AS(slow.wait_for(std::chrono::duration<double>(std::nan(""))),
+                    std::invalid_argument);
 }

@@ -10,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "detail/functional.hpp"
+#include "detail/ranges.hpp"
 #include "detail/state.hpp"
 #include "executor.hpp"
 
@@ -38,14 +38,14 @@ namespace detail {
 // ranges through a vector of element pointers; single-pass inputs are first copied.
 template <class R>
 class indexed_items {
-  using V = std::views::all_t<R>;
+  using V = detail::all_t<R>;
   static constexpr bool direct = std::ranges::random_access_range<V> && std::ranges::sized_range<V>;
   static constexpr bool pointers =
       !direct && std::ranges::forward_range<V> &&
       std::is_lvalue_reference_v<std::ranges::range_reference_t<V>>;
 
  public:
-  explicit indexed_items(R&& r) : view_(std::views::all(std::forward<R>(r))) {
+  explicit indexed_items(R&& r) : view_(detail::all(std::forward<R>(r))) {
     if constexpr (!direct) {
       for (auto&& x : view_) {
         if constexpr (pointers) {
@@ -181,11 +181,13 @@ void for_each_index(E& ex, std::size_t n, const parallel_options& opts, Body&& b
     // A few chunks per worker, submitted as tasks, then waited for.
     const std::size_t slots = 4 * std::max<std::size_t>(1, ex.workers());
     const std::size_t per = std::max(opts.grain, (n + slots - 1) / slots);
-    std::vector<future<void>> chunks;
+    auto submit_chunk = [&](std::size_t b) {
+      return ex.submit([&run_chunk, b, e = std::min(n, b + per)] { run_chunk(b, e); });
+    };
+    std::vector<decltype(submit_chunk(0))> chunks;  // of future<void>
     chunks.reserve((n + per - 1) / per);
     try {
-      for (std::size_t b = 0; b < n; b += per)
-        chunks.push_back(ex.submit([&run_chunk, b, e = std::min(n, b + per)] { run_chunk(b, e); }));
+      for (std::size_t b = 0; b < n; b += per) chunks.push_back(submit_chunk(b));
     } catch (...) {
       // Shut down meanwhile (or out of memory): the chunks already submitted use this frame, so
       // they must be finished or dropped before the exception leaves it.
@@ -283,9 +285,9 @@ auto parallel_map(E& ex, R&& items, F fn, const parallel_options& opts = {}) {
                 "parallel_for_each for side effects");
   const std::size_t n = in.size();
   if constexpr (std::is_same_v<T, bool>) {  // std::vector<bool> packs bits: not writable in parallel
-    std::unique_ptr<bool[]> tmp(new bool[n]);
+    std::unique_ptr<T[]> tmp(new T[n]);  // T is bool; named T so it is instantiated only if used
     detail::map_indexed(ex, fn, in, opts, [&](std::size_t i, auto&& v) { tmp[i] = std::forward<decltype(v)>(v); });
-    return std::vector<bool>(tmp.get(), tmp.get() + n);
+    return std::vector<T>(tmp.get(), tmp.get() + n);
   } else if constexpr (std::is_default_constructible_v<T>) {
     std::vector<T> out(n);
     detail::map_indexed(ex, fn, in, opts, [&](std::size_t i, auto&& v) { out[i] = std::forward<decltype(v)>(v); });

@@ -7,12 +7,10 @@
 #include <condition_variable>
 #include <concepts>
 #include <cstddef>
-#include <deque>
 #include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -23,6 +21,7 @@
 #include "detail/chrono.hpp"
 #include "detail/functional.hpp"
 #include "detail/lazy_range.hpp"
+#include "detail/ranges.hpp"
 #include "detail/state.hpp"
 #include "detail/tbb.hpp"
 #include "future.hpp"
@@ -80,8 +79,8 @@ class executor_base {
     detail::check_callable(fn);
     if (closed()) throw detail::executor_core::shut_down_error("map()");
     const std::size_t window = options.window ? options.window : 2 * workers();
-    return map_range<F, std::views::all_t<R>>(core_, std::move(fn),
-                                              std::views::all(std::forward<R>(items)), window);
+    return map_range<F, detail::all_t<R>>(core_, std::move(fn),
+                                              detail::all(std::forward<R>(items)), window);
   }
 
   /// Stops accepting work. wait: block until accepted work has finished. cancel_pending: drop
@@ -107,17 +106,19 @@ class executor_base {
 
 // oneTBB starts cores - 1 worker threads by default, so an arena of N slots whose tasks are
 // enqueued (no caller thread joins them) would run on fewer than N threads. Raise the process's
-// worker limit to the largest arena requested; it is never lowered while the process runs.
+// worker limit to the largest arena requested; it is never lowered while the process runs, so the
+// last limit is deliberately never destroyed (not even at exit, where oneTBB's own teardown runs).
 inline void ensure_tbb_workers(std::size_t slots) {
   static std::mutex m;
-  static std::unique_ptr<tbb::global_control> limit;
+  static tbb::global_control* limit = nullptr;
   std::lock_guard lk(m);
   const auto wanted = slots + 1;  // + 1: the limit counts an external thread
   const auto now = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
   if (wanted <= now) return;
-  auto raised = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                      wanted);
-  limit = std::move(raised);
+  // The new limit holds before the old one goes, so the limit never dips.
+  auto* raised = new tbb::global_control(tbb::global_control::max_allowed_parallelism, wanted);
+  delete limit;
+  limit = raised;
 }
 
 class arena_core final : public executor_core {
@@ -129,19 +130,18 @@ class arena_core final : public executor_core {
     // a thread pool), so each TBB task runs the oldest queued parjit task, not "its own".
     // The lambda keeps the core alive until the task is accounted for; the arena itself belongs to
     // the executor, which waits for every task before it destroys the arena.
-    // A mutex-guarded deque, not tbb::concurrent_queue: submit already takes the core's mutex,
+    // A mutex-guarded queue, not tbb::concurrent_queue: submit already takes the core's mutex,
     // and concurrent_queue.h would be the heaviest TBB header parjit.hpp includes.
     {
       std::lock_guard lk(fifo_m_);
-      fifo_.push_back(std::move(task));
+      fifo_.push(std::move(task));
     }
-    arena_.enqueue([core = std::static_pointer_cast<arena_core>(shared_from_this())] {
+    arena_.enqueue([keep = shared_from_this(), core = this] {
       std::shared_ptr<state_base> next;
       {
         std::lock_guard lk(core->fifo_m_);
         if (core->fifo_.empty()) return;
-        next = std::move(core->fifo_.front());
-        core->fifo_.pop_front();
+        next = core->fifo_.pop();
       }
       core->execute(*next);
     });
@@ -150,7 +150,7 @@ class arena_core final : public executor_core {
  private:
   tbb::task_arena& arena_;
   std::mutex fifo_m_;
-  std::deque<std::shared_ptr<state_base>> fifo_;
+  task_queue fifo_;
 };
 
 class thread_core final : public executor_core {
@@ -160,7 +160,7 @@ class thread_core final : public executor_core {
   void enqueue(std::shared_ptr<state_base> task) override {
     {
       std::lock_guard lk(qm_);
-      queue_.push_back(std::move(task));
+      queue_.push(std::move(task));
       queued_.store(queue_.size(), std::memory_order_release);
     }
     qcv_.notify_one();
@@ -179,8 +179,7 @@ class thread_core final : public executor_core {
         std::unique_lock lk(qm_);
         qcv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping, nothing left
-        task = std::move(queue_.front());
-        queue_.pop_front();
+        task = queue_.pop();
         queued_.store(queue_.size(), std::memory_order_release);
       }
       execute(*task);
@@ -198,7 +197,7 @@ class thread_core final : public executor_core {
  private:
   std::mutex qm_;
   std::condition_variable qcv_;
-  std::deque<std::shared_ptr<state_base>> queue_;
+  task_queue queue_;
   std::atomic<std::size_t> queued_{0};
   bool stopping_ = false;
 };
@@ -220,13 +219,14 @@ class arena_executor : public detail::executor_base {
   /// An arena with `workers` slots; 0 or negative is std::invalid_argument.
   explicit arena_executor(int workers)
       : executor_base(nullptr),
-        tasks_(std::make_unique<tbb::task_arena>(
-            static_cast<int>(detail::checked_workers(workers, "arena_executor")), 0)),
-        algorithms_(std::make_unique<tbb::task_arena>(workers, 1)) {
+        tasks_(static_cast<int>(detail::checked_workers(workers, "arena_executor")), 0),
+        algorithms_(workers, 1) {
     detail::ensure_tbb_workers(static_cast<std::size_t>(workers));
-    core_ = std::make_shared<detail::arena_core>(static_cast<std::size_t>(workers), *tasks_);
-    tasks_->initialize();
-    algorithms_->initialize();
+    // Not make_shared: its machinery, instantiated per core type, would cost every file that
+    // includes parjit.hpp compile time, and a core is made once per executor.
+    core_.reset(new detail::arena_core(static_cast<std::size_t>(workers), tasks_));
+    tasks_.initialize();
+    algorithms_.initialize();
   }
   ~arena_executor() { shutdown(true, false); }
 
@@ -234,14 +234,14 @@ class arena_executor : public detail::executor_base {
   /// algorithms): `workers` slots, one of them kept for the calling thread, which works too.
   /// (Submitted tasks run in a second arena whose slots are all for workers, since the caller of
   /// `submit` does not join; oneTBB's market shares one pool of worker threads between the two.)
-  tbb::task_arena& arena() noexcept { return *algorithms_; }
+  tbb::task_arena& arena() noexcept { return algorithms_; }
 
   /// Runs `fn()` in `arena()` in this thread, as `task_arena::execute`, with waiting on this
   /// executor's futures safe from inside it. Used by the parallel algorithms.
   template <class F>
   decltype(auto) execute(F&& fn) {
     const detail::executor_core* c = core_.get();
-    return algorithms_->execute([&]() -> decltype(auto) {
+    return algorithms_.execute([&]() -> decltype(auto) {
       detail::scoped_current_core here(c);
       return std::forward<F>(fn)();
     });
@@ -272,8 +272,8 @@ class arena_executor : public detail::executor_base {
   const detail::executor_core* core() const noexcept { return core_.get(); }
 
  private:
-  std::unique_ptr<tbb::task_arena> tasks_;
-  std::unique_ptr<tbb::task_arena> algorithms_;
+  tbb::task_arena tasks_;
+  tbb::task_arena algorithms_;
 };
 
 /// An executor of plain threads, for blocking work (I/O, sleeps, waiting on devices): a worker
@@ -289,21 +289,33 @@ class thread_executor : public detail::executor_base {
   thread_executor() : thread_executor(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
   /// `workers` threads; 0 or negative is std::invalid_argument.
   explicit thread_executor(int workers)
-      : executor_base(std::make_shared<detail::thread_core>(
-            detail::checked_workers(workers, "thread_executor"))) {
-    auto core = std::static_pointer_cast<detail::thread_core>(core_);
+      : executor_base(std::shared_ptr<detail::executor_core>(new detail::thread_core(
+            detail::checked_workers(workers, "thread_executor")))),
+        serving_(static_cast<detail::thread_core*>(core_.get())) {
     threads_.reserve(static_cast<std::size_t>(workers));
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([core] { core->serve(); });
+    try {
+      // The threads use the core through a plain pointer: core_ outlives them (they are joined
+      // before the executor lets go of it).
+      for (int i = 0; i < workers; ++i) threads_.emplace_back([core = serving_] { core->serve(); });
+    } catch (...) {  // a thread could not start: stop and join those that did, then report it
+      stop_threads();
+      throw;
+    }
   }
   ~thread_executor() {
     shutdown(true, false);
-    std::static_pointer_cast<detail::thread_core>(core_)->stop_serving();
-    for (auto& t : threads_) t.join();
+    stop_threads();
   }
 
   const detail::executor_core* core() const noexcept { return core_.get(); }
 
  private:
+  void stop_threads() {
+    serving_->stop_serving();
+    for (auto& t : threads_) t.join();
+  }
+
+  detail::thread_core* serving_;  // core_, as the thread_core it is
   std::vector<std::thread> threads_;
 };
 

@@ -23,9 +23,24 @@ namespace detail {
 struct future_access;
 template <class T>
 void check_timeout(const T& timeout) {
-  if (timeout < T::zero())
+  if (!(timeout >= T::zero()))  // negative, or NaN
     throw std::invalid_argument("parjit: a timeout must not be negative (got " +
                                 std::to_string(timeout.count()) + " ticks)");
+}
+
+// When waiting gives up; `no_deadline` (the clock's last time point) never passes.
+using deadline_t = std::chrono::steady_clock::time_point;
+inline constexpr deadline_t no_deadline = deadline_t::max();
+
+// Now + `timeout` (checked); a timeout beyond what the clock can count (`hours::max()`) is no
+// deadline rather than an overflow into the past.
+template <class Rep, class Period>
+deadline_t deadline_after(const std::chrono::duration<Rep, Period>& timeout) {
+  check_timeout(timeout);
+  const auto now = std::chrono::steady_clock::now();
+  using seconds = std::chrono::duration<double>;
+  if (seconds(timeout) >= seconds(no_deadline - now)) return no_deadline;
+  return now + std::chrono::duration_cast<deadline_t::duration>(timeout);
 }
 }  // namespace detail
 
@@ -87,8 +102,7 @@ class future {
   /// As std::future::wait_for; a negative timeout is std::invalid_argument.
   template <class Rep, class Period>
   std::future_status wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
-    detail::check_timeout(timeout);
-    return wait_until(std::chrono::steady_clock::now() + timeout);
+    return wait_until(detail::deadline_after(timeout));
   }
   template <class Clock, class Duration>
   std::future_status wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {

@@ -5,16 +5,16 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <ranges>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "detail/chrono.hpp"
 #include "detail/lazy_range.hpp"
+#include "detail/ranges.hpp"
 #include "future.hpp"
 
 namespace parjit {
@@ -40,56 +40,66 @@ namespace detail {
 template <class T>
 class completion_queue {
  public:
-  // Unique futures of `futs`, in first-seen order.
+  // Unique futures of `futs`, in first-seen order: O(n log n), so waiting on many is cheap.
   template <class R>
   explicit completion_queue(R&& futs) : shared_(std::make_shared<shared>()) {
+    std::vector<future<T>> all;
     for (const future<T>& f : futs) {
-      const auto& s = future_access::state_of(f);
-      if (!s) throw std::invalid_argument("parjit: waiting on a future without state");
-      if (std::find(futures_.begin(), futures_.end(), f) == futures_.end()) futures_.push_back(f);
+      if (!future_access::state_of(f))
+        throw std::invalid_argument("parjit: waiting on a future without state");
+      all.push_back(f);
     }
-    ids_.reserve(futures_.size());
-    for (std::size_t i = 0; i < futures_.size(); ++i) {
+    // (state, position) sorted: the first of each run of one state is where it was first seen.
+    std::vector<std::pair<const state<T>*, std::size_t>> seen;
+    seen.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i)
+      seen.emplace_back(future_access::state_of(all[i]).get(), i);
+    std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
+      return std::less<>()(a.first, b.first) || (a.first == b.first && a.second < b.second);
+    });
+    seen.erase(std::unique(seen.begin(), seen.end(),
+                           [](const auto& a, const auto& b) { return a.first == b.first; }),
+               seen.end());
+    std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    watched_.reserve(seen.size());
+    for (const auto& s : seen) watched_.push_back({std::move(all[s.second]), 0});
+    for (std::size_t i = 0; i < watched_.size(); ++i) {
       std::weak_ptr<shared> w = shared_;
-      ids_.push_back(future_access::state_of(futures_[i])->add_callback([w, i] {
+      watched_[i].callback = future_access::state_of(watched_[i].f)->add_callback([w, i] {
         if (auto q = w.lock()) q->push(i);
-      }));
+      });
     }
   }
   ~completion_queue() {
-    for (std::size_t i = 0; i < futures_.size(); ++i)
-      future_access::state_of(futures_[i])->remove_callback(ids_[i]);
+    for (const auto& x : watched_) future_access::state_of(x.f)->remove_callback(x.callback);
   }
   completion_queue(const completion_queue&) = delete;
   completion_queue& operator=(const completion_queue&) = delete;
 
-  std::size_t size() const noexcept { return futures_.size(); }
-  const future<T>& operator[](std::size_t i) const { return futures_[i]; }
+  std::size_t size() const noexcept { return watched_.size(); }
+  const future<T>& operator[](std::size_t i) const { return watched_[i].f; }
 
-  // Index of the next future to complete, or nullopt at the deadline. While waiting inside a task
-  // of an executor, runs one of that executor's pending futures here instead of blocking.
-  template <class Deadline>
-  std::optional<std::size_t> pop(const Deadline& deadline) {
+  static constexpr std::size_t timed_out = static_cast<std::size_t>(-1);
+
+  // Index of the next future to complete, or `timed_out` at the deadline. While waiting inside a
+  // task of an executor, runs one of that executor's pending futures here instead of blocking.
+  std::size_t pop(deadline_t deadline) {
     for (;;) {
       {
         std::unique_lock lk(shared_->m);
-        if (!shared_->order.empty()) {
-          const std::size_t i = shared_->order.front();
-          shared_->order.pop_front();
-          return i;
-        }
+        if (!shared_->empty()) return shared_->order[shared_->next++];
       }
       if (!help_one()) {
         std::unique_lock lk(shared_->m);
-        if (deadline) {
-          if (!shared_->cv.wait_until(lk, *deadline, [&] { return !shared_->order.empty(); }))
-            return std::nullopt;
+        if (deadline != no_deadline) {
+          if (!shared_->cv.wait_until(lk, deadline, [&] { return !shared_->empty(); }))
+            return timed_out;
         } else if (helping()) {
           // A continuation of this executor may become runnable without notifying us: re-check.
           shared_->cv.wait_for(lk, std::chrono::milliseconds(1),
-                               [&] { return !shared_->order.empty(); });
+                               [&] { return !shared_->empty(); });
         } else {
-          shared_->cv.wait(lk, [&] { return !shared_->order.empty(); });
+          shared_->cv.wait(lk, [&] { return !shared_->empty(); });
         }
       }
     }
@@ -99,7 +109,9 @@ class completion_queue {
   struct shared {
     std::mutex m;
     std::condition_variable cv;
-    std::deque<std::size_t> order;
+    std::vector<std::size_t> order;  // indices in completion order; each completes once
+    std::size_t next = 0;            // the first not yet popped
+    bool empty() const noexcept { return next == order.size(); }
     void push(std::size_t i) {
       {
         std::lock_guard lk(m);
@@ -110,34 +122,29 @@ class completion_queue {
   };
 
   bool helping() const {
-    return std::any_of(futures_.begin(), futures_.end(), [](const future<T>& f) {
-      return future_access::state_of(f)->can_help();
+    return std::any_of(watched_.begin(), watched_.end(), [](const watch& x) {
+      return future_access::state_of(x.f)->can_help();
     });
   }
   bool help_one() {
-    for (const future<T>& f : futures_) {
-      const auto& s = future_access::state_of(f);
+    for (const watch& x : watched_) {
+      const auto& s = future_access::state_of(x.f);
       if (s->can_help() && s->get_status() == status::pending && s->run()) return true;
     }
     return false;
   }
 
+  struct watch {
+    future<T> f;
+    callback_id callback;  // its completion callback, removed when the queue goes
+  };
+
   std::shared_ptr<shared> shared_;
-  std::vector<future<T>> futures_;
-  std::vector<callback_id> ids_;
+  std::vector<watch> watched_;
 };
 
 template <class R>
 using future_of_range = std::remove_cvref_t<std::ranges::range_reference_t<R>>;
-
-using deadline_t = std::optional<std::chrono::steady_clock::time_point>;
-
-template <class Rep, class Period>
-deadline_t deadline_after(const std::chrono::duration<Rep, Period>& timeout) {
-  check_timeout(timeout);
-  return std::chrono::steady_clock::now() +
-         std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
-}
 
 }  // namespace detail
 
@@ -165,13 +172,13 @@ class completion_source {
  private:
   void fetch() {
     if (yielded_ == queue_.size()) throw std::out_of_range("parjit: as_completed is exhausted");
-    const auto i = queue_.pop(deadline_);
-    if (!i)
+    const std::size_t i = queue_.pop(deadline_);
+    if (i == completion_queue<T>::timed_out)
       throw timeout_error("parjit: as_completed timed out with " +
                           std::to_string(queue_.size() - yielded_) + " of " +
                           std::to_string(queue_.size()) + " futures unfinished");
     ++yielded_;
-    current_ = queue_[*i];
+    current_ = queue_[i];
   }
 
   completion_queue<T> queue_;
@@ -201,7 +208,7 @@ class as_completed_range : public detail::lazy_range<detail::completion_source<T
 template <std::ranges::input_range R>
 auto as_completed(R&& futs) {
   using F = detail::future_of_range<R>;
-  return as_completed_range<typename F::value_type>(std::forward<R>(futs), std::nullopt);
+  return as_completed_range<typename F::value_type>(std::forward<R>(futs), detail::no_deadline);
 }
 template <std::ranges::input_range R, class Rep, class Period>
 auto as_completed(R&& futs, std::chrono::duration<Rep, Period> timeout) {
@@ -225,10 +232,10 @@ wait_result<T> wait_impl(R&& futs, return_when when, deadline_t deadline) {
     return true;
   };
   while (!satisfied()) {
-    const auto i = q.pop(deadline);
-    if (!i) break;
+    const std::size_t i = q.pop(deadline);
+    if (i == completion_queue<T>::timed_out) break;
     ++n_done;
-    failed = failed || future_access::state_of(q[*i])->has_error();
+    failed = failed || future_access::state_of(q[i])->has_error();
   }
   wait_result<T> out;
   for (std::size_t i = 0; i < q.size(); ++i) (q[i].done() ? out.done : out.pending).push_back(q[i]);
@@ -243,7 +250,7 @@ wait_result<T> wait_impl(R&& futs, return_when when, deadline_t deadline) {
 template <std::ranges::input_range R>
 auto wait(R&& futs, return_when when = return_when::all_completed) {
   using F = detail::future_of_range<R>;
-  return detail::wait_impl<typename F::value_type>(std::forward<R>(futs), when, std::nullopt);
+  return detail::wait_impl<typename F::value_type>(std::forward<R>(futs), when, detail::no_deadline);
 }
 template <std::ranges::input_range R, class Rep, class Period>
 auto wait(R&& futs, return_when when, std::chrono::duration<Rep, Period> timeout) {

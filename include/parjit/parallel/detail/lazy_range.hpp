@@ -3,10 +3,10 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <iterator>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace parjit::detail {
 
@@ -69,8 +69,8 @@ class ordered_window {
  public:
   explicit ordered_window(std::size_t window) : window_(window) {}
   ~ordered_window() {
-    for (auto& f : in_flight_) f.cancel();
-    for (auto& f : in_flight_) f.wait();
+    for (std::size_t i = first_; i < in_flight_.size(); ++i) in_flight_[i].cancel();
+    for (std::size_t i = first_; i < in_flight_.size(); ++i) in_flight_[i].wait();
   }
   ordered_window(const ordered_window&) = delete;
   ordered_window& operator=(const ordered_window&) = delete;
@@ -79,18 +79,29 @@ class ordered_window {
   // submit_next pushes at most one future.
   template <class SubmitNext>
   void fill(SubmitNext&& submit_next) {
-    while (in_flight_.size() < window_ && submit_next()) {
+    while (size() < window_ && submit_next()) {
     }
   }
   void push(Future f) { in_flight_.push_back(std::move(f)); }
-  Future& front() { return in_flight_.front(); }
-  void pop_front() { in_flight_.pop_front(); }
-  bool empty() const noexcept { return in_flight_.empty(); }
-  std::size_t size() const noexcept { return in_flight_.size(); }
+  Future& front() { return in_flight_[first_]; }
+  void pop_front() {
+    in_flight_[first_++] = Future();  // releases the state now
+    if (first_ == in_flight_.size()) {
+      in_flight_.clear();
+      first_ = 0;
+    } else if (first_ >= 64 && 2 * first_ >= in_flight_.size()) {
+      // Consumed slots fill at least half: drop them (amortised O(1) per item).
+      in_flight_.erase(in_flight_.begin(), in_flight_.begin() + static_cast<std::ptrdiff_t>(first_));
+      first_ = 0;
+    }
+  }
+  bool empty() const noexcept { return size() == 0; }
+  std::size_t size() const noexcept { return in_flight_.size() - first_; }
 
  private:
   std::size_t window_;
-  std::deque<Future> in_flight_;
+  std::vector<Future> in_flight_;  // [first_, size()) are in flight, oldest first
+  std::size_t first_ = 0;
 };
 
 }  // namespace parjit::detail

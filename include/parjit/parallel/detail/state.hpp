@@ -182,7 +182,16 @@ class state_base : public std::enable_shared_from_this<state_base> {
   void remove_callback(callback_id id) {
     if (id == 0) return;
     std::lock_guard lk(m_);
-    std::erase_if(callbacks_, [id](const auto& c) { return c.first == id; });
+    for (std::size_t i = 0; i < callbacks_.size(); ++i) {
+      if (callbacks_[i].first != id) continue;
+      // Moves the later ones down a place (keeping registration order), then drops the last.
+      for (std::size_t k = i + 1; k < callbacks_.size(); ++k) {
+        callbacks_[k - 1].first = callbacks_[k].first;
+        callbacks_[k - 1].second.swap(callbacks_[k].second);
+      }
+      callbacks_.pop_back();
+      return;
+    }
   }
 
   std::shared_ptr<state_base> parent_;  // set once, before the state is shared
@@ -227,6 +236,49 @@ class state_base : public std::enable_shared_from_this<state_base> {
   std::condition_variable cv_;
   std::vector<std::pair<callback_id, std::function<void()>>> callbacks_;
   callback_id next_callback_ = 0;
+
+  friend class task_queue;
+  std::shared_ptr<state_base> queued_next_;  // the next task in the executor's task_queue
+};
+
+// An executor's accepted tasks that have not started, oldest first: a queue linked through the
+// states themselves (a state waits in at most one queue, at most once), so queuing allocates
+// nothing. Not synchronised: its owner guards it with its own mutex.
+class task_queue {
+ public:
+  task_queue() = default;
+  task_queue(const task_queue&) = delete;
+  task_queue& operator=(const task_queue&) = delete;
+  ~task_queue() {
+    while (!empty()) pop();  // one at a time: a long chain would recurse in its destructors
+  }
+
+  bool empty() const noexcept { return head_ == nullptr; }
+  std::size_t size() const noexcept { return size_; }
+
+  void push(std::shared_ptr<state_base> task) noexcept {
+    state_base* added = task.get();
+    if (tail_) {
+      tail_->queued_next_ = std::move(task);
+    } else {
+      head_ = std::move(task);
+    }
+    tail_ = added;
+    ++size_;
+  }
+  // The oldest task; the queue must not be empty.
+  std::shared_ptr<state_base> pop() noexcept {
+    std::shared_ptr<state_base> first = std::move(head_);
+    head_ = std::move(first->queued_next_);
+    if (!head_) tail_ = nullptr;
+    --size_;
+    return first;
+  }
+
+ private:
+  std::shared_ptr<state_base> head_;
+  state_base* tail_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 // Typed result storage.
