@@ -103,7 +103,7 @@ run_compare: -------------------------------------------------------------------
 EOF
 
 BLAS_ENV="$blas_env" CPU="$cpu" ISA="$isa" THREADS="$threads" QUICK="$quick" REPS="$reps" \
-MIN_TIME="$min_time" HOST="$host" BUILD_DIR="$build_dir" "$PYTHON" - "$out/machine.json" <<'EOF'
+MIN_TIME="$min_time" HOST="$host" BUILD_DIR="$build_dir" SRC="$src" "$PYTHON" - "$out/machine.json" <<'EOF'
 import datetime, json, os, platform, subprocess, sys
 e = os.environ
 def cmd(*c):
@@ -118,6 +118,7 @@ json.dump({"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "host": e
            "gb_args": f"repetitions {e['REPS']}, min_time {e['MIN_TIME']} s",
            "threads": f"all systems use {e['THREADS']} (TBB arenas = tbb::info::default_concurrency())",
            "env": env, "python": sys.version.split()[0], "build_dir": e["BUILD_DIR"],
+           "commit": cmd("git", "-C", e["SRC"], "describe", "--always", "--dirty", "--abbrev=12"),
            "load_avg_at_start": open("/proc/loadavg").read().split()[:3]},
           open(sys.argv[1], "w"), indent=1)
 EOF
