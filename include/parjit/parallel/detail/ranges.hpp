@@ -2,6 +2,7 @@
 // and `detail::all`, its own std::views::all, without the rest of <ranges>.
 #pragma once
 
+#include <iterator>
 #include <type_traits>
 #include <utility>
 
