@@ -290,13 +290,12 @@ class thread_executor : public detail::executor_base {
   /// `workers` threads; 0 or negative is std::invalid_argument.
   explicit thread_executor(int workers)
       : executor_base(std::shared_ptr<detail::executor_core>(new detail::thread_core(
-            detail::checked_workers(workers, "thread_executor")))),
-        serving_(static_cast<detail::thread_core*>(core_.get())) {
+            detail::checked_workers(workers, "thread_executor")))) {
     threads_.reserve(static_cast<std::size_t>(workers));
     try {
       // The threads use the core through a plain pointer: core_ outlives them (they are joined
       // before the executor lets go of it).
-      for (int i = 0; i < workers; ++i) threads_.emplace_back([core = serving_] { core->serve(); });
+      for (int i = 0; i < workers; ++i) threads_.emplace_back([core = &serving()] { core->serve(); });
     } catch (...) {  // a thread could not start: stop and join those that did, then report it
       stop_threads();
       throw;
@@ -310,12 +309,12 @@ class thread_executor : public detail::executor_base {
   const detail::executor_core* core() const noexcept { return core_.get(); }
 
  private:
+  detail::thread_core& serving() { return static_cast<detail::thread_core&>(*core_); }
   void stop_threads() {
-    serving_->stop_serving();
+    serving().stop_serving();
     for (auto& t : threads_) t.join();
   }
 
-  detail::thread_core* serving_;  // core_, as the thread_core it is
   std::vector<std::thread> threads_;
 };
 
