@@ -147,6 +147,8 @@ TEST_CASE("tables: bad tables are refused before anything is written", "[jit][ta
   auto k = jit::vectorize([](auto i, auto t) { return t[i]; });
   std::vector<float> out(8, 7.0f), empty;
   const std::vector<std::int32_t> idx(8, 0);
+  CHECK_THROWS_WITH(k(out, idx, jit::table(empty, jit::clamp)),
+                    Catch::Contains("input 2 (a jit::table) is empty"));
   CHECK_THROWS_AS(k(out, idx, jit::table(empty, jit::clamp)), std::invalid_argument);
   CHECK(out == std::vector<float>(8, 7.0f));
   CHECK_THROWS_AS(k(out, idx, jit::table(empty)), std::out_of_range);  // every index is outside
@@ -155,6 +157,9 @@ TEST_CASE("tables: bad tables are refused before anything is written", "[jit][ta
   // a table overlapping out: refused, nothing written
   std::vector<float> buf(16, 3.0f);
   CHECK_THROWS_AS(k(buf.data(), 8, idx, jit::table(buf.data() + 4, 8)), std::invalid_argument);
+  CHECK_THROWS_WITH(k(buf.data(), 8, idx, jit::table(buf.data() + 4, 8)),
+                    Catch::Contains("input 2 (a jit::table) overlaps out") &&
+                        Catch::Contains("nothing written"));
   CHECK(buf == std::vector<float>(16, 3.0f));
   // a table of another call's shape does not break the kernel's other signatures
   const std::vector<double> dlut{1.5, 2.5};

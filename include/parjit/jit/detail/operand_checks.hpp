@@ -16,11 +16,50 @@
 
 namespace parjit::jit::detail {
 
-[[noreturn]] inline void size_mismatch(std::size_t index, std::size_t size, const char* what,
-                                       std::size_t expected) {
+// The checks' errors. Out of line and cold, so that the checks themselves stay small enough to
+// inline into every call (they run on every call; a message is built only when one fails).
+[[noreturn, gnu::cold, gnu::noinline]] inline void size_mismatch(std::size_t index,
+                                                                std::size_t size,
+                                                                const char* what,
+                                                                std::size_t expected) {
   throw std::invalid_argument("parjit::jit: input " + std::to_string(index) + " has " +
                               std::to_string(size) + " elements but " + what + " has " +
                               std::to_string(expected) + "; sizes must match (nothing written)");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void inputs_differ_in_size(std::size_t index,
+                                                                        std::size_t size,
+                                                                        std::size_t first,
+                                                                        std::size_t n) {
+  size_mismatch(index, size, ("input " + std::to_string(first)).c_str(), n);
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void outs_differ_in_size(std::size_t k,
+                                                                      std::size_t n_k,
+                                                                      std::size_t n_0) {
+  throw std::invalid_argument("parjit::jit: out " + std::to_string(k) + " has " +
+                              std::to_string(n_k) + " elements but out 0 has " +
+                              std::to_string(n_0) + "; sizes must match (nothing written)");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void outs_overlap(std::size_t j, std::size_t k) {
+  throw std::invalid_argument("parjit::jit: out " + std::to_string(j) + " and out " +
+                              std::to_string(k) + " overlap (nothing written)");
+}
+// `out`: which out is overlapped, -1 when the call has only one.
+[[noreturn, gnu::cold, gnu::noinline]] inline void input_overlaps_out(std::size_t index,
+                                                                     std::ptrdiff_t out) {
+  throw std::invalid_argument(
+      "parjit::jit: input " + std::to_string(index) + " partly overlaps out" +
+      (out >= 0 ? " " + std::to_string(out) : std::string()) +
+      " (only out == input, element for element, is allowed; nothing written)");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void table_overlaps_out(std::size_t index) {
+  throw std::invalid_argument("parjit::jit: input " + std::to_string(index) +
+                              " (a jit::table) overlaps out: a kernel must not write "
+                              "the table it reads (nothing written)");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void bad_table(std::size_t index,
+                                                            const char* problem) {
+  throw std::invalid_argument("parjit::jit: input " + std::to_string(index) +
+                              " (a jit::table) " + problem);
 }
 
 // The bytes an array occupies: n elements of `size` bytes from `first`, `step` bytes apart.
@@ -151,16 +190,9 @@ std::size_t check_elementwise(const Out& out, const In&... in) {
   std::size_t k = 0;
   for_each_out(out, [&](const auto& o) {
     outs[k] = extent_of(o);
-    if (k > 0 && outs[k].n != outs[0].n) {
-      throw std::invalid_argument("parjit::jit: out " + std::to_string(k) + " has " +
-                                  std::to_string(outs[k].n) + " elements but out 0 has " +
-                                  std::to_string(outs[0].n) + "; sizes must match (nothing written)");
-    }
+    if (k > 0 && outs[k].n != outs[0].n) outs_differ_in_size(k, outs[k].n, outs[0].n);
     for (std::size_t j = 0; j < k; ++j) {
-      if (overlap(outs[j], outs[k])) {
-        throw std::invalid_argument("parjit::jit: out " + std::to_string(j) + " and out " +
-                                    std::to_string(k) + " overlap (nothing written)");
-      }
+      if (overlap(outs[j], outs[k])) outs_overlap(j, k);
     }
     ++k;
   });
@@ -174,10 +206,7 @@ std::size_t check_elementwise(const Out& out, const In&... in) {
       const extent e = extent_of(op);
       for (std::size_t j = 0; j < outs.size(); ++j) {
         if (!(e == outs[j]) && overlap(e, outs[j])) {
-          throw std::invalid_argument(
-              "parjit::jit: input " + std::to_string(index) + " partly overlaps out" +
-              (outs.size() > 1 ? " " + std::to_string(j) : std::string()) +
-              " (only out == input, element for element, is allowed; nothing written)");
+          input_overlaps_out(index, outs.size() > 1 ? static_cast<std::ptrdiff_t>(j) : -1);
         }
       }
     } else if constexpr (is_table_operand<O>::value) {  // read whole while out is written
@@ -187,11 +216,7 @@ std::size_t check_elementwise(const Out& out, const In&... in) {
       const extent e{reinterpret_cast<std::uintptr_t>(t.data), static_cast<std::size_t>(count),
                      sizeof(E), sizeof(E)};
       for (std::size_t j = 0; j < outs.size(); ++j) {
-        if (n != 0 && count != 0 && overlap(e, outs[j])) {
-          throw std::invalid_argument("parjit::jit: input " + std::to_string(index) +
-                                      " (a jit::table) overlaps out: a kernel must not write "
-                                      "the table it reads (nothing written)");
-        }
+        if (n != 0 && count != 0 && overlap(e, outs[j])) table_overlaps_out(index);
       }
     }
   };
@@ -212,10 +237,7 @@ void check_table(const table_operand<T, D, P>& op, std::size_t index) {
   } else if (P == expr::index_policy::clamp && t.width * t.height == 0) {
     problem = "is empty: jit::clamp has no element to clamp to";
   }
-  if (problem != nullptr) {
-    throw std::invalid_argument("parjit::jit: input " + std::to_string(index) + " (a jit::table) " +
-                                problem);
-  }
+  if (problem != nullptr) bad_table(index, problem);
 }
 
 // Whether operand `op` is the array `out` itself (an in-place call).
@@ -240,7 +262,7 @@ std::size_t common_size(const In&... in) {
         first = index;
         n = op.size;
       } else if (op.size != n) {
-        size_mismatch(index, op.size, ("input " + std::to_string(first)).c_str(), n);
+        inputs_differ_in_size(index, op.size, first, n);
       }
     }
   };
