@@ -1,10 +1,12 @@
 // JIT compile cost, reported apart from run time: first-call latency of each kernel (a fresh
-// kernel each iteration: trace + optimise + codegen + one call at n = 1000) and the cached-call
-// overhead at n = 1000 (parjit vs the hand-written loop; the difference is the dispatch cost).
+// kernel each iteration: trace + optimise + codegen + one call at n = 1000) and the cached call
+// at n = 1000 and at n = 1 (parjit vs the hand-written loop; the difference is the dispatch
+// cost, which n = 1 shows almost alone).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <random>
+#include <span>
 #include <vector>
 
 #include <parjit/jit.hpp>
@@ -35,12 +37,18 @@ struct data {
 };
 data d;
 
+// The kernel's call on the first `m` elements of the data.
 template <int K>
-void call(const auto& k) {
-  if constexpr (K == 1 || K == 3 || K == 5) k(d.out, d.a, d.b);
-  if constexpr (K == 2) k(d.out, d.a);
-  if constexpr (K == 4) benchmark::DoNotOptimize(k(d.a, d.b));
-  if constexpr (K == 6) k(d.out, d.r, d.g, d.bl);
+void call(const auto& k, std::size_t m = n) {
+  const auto out = std::span(d.out).first(m);
+  const auto a = std::span<const float>(d.a).first(m), b = std::span<const float>(d.b).first(m);
+  if constexpr (K == 1 || K == 3 || K == 5) k(out, a, b);
+  if constexpr (K == 2) k(out, a);
+  if constexpr (K == 4) benchmark::DoNotOptimize(k(a, b));
+  if constexpr (K == 6) {
+    k(out, std::span<const std::uint8_t>(d.r).first(m), std::span<const std::uint8_t>(d.g).first(m),
+      std::span<const std::uint8_t>(d.bl).first(m));
+  }
 }
 
 template <int K>
@@ -62,33 +70,36 @@ void first_call(benchmark::State& state) {
   }
 }
 
+// state.range(0): the elements per call (n or 1).
 template <int K>
 void cached_parjit(benchmark::State& state) {
+  const auto m = static_cast<std::size_t>(state.range(0));
   const auto k = make<K>();
-  call<K>(k);
+  call<K>(k, m);
   for (auto _ : state) {
-    call<K>(k);
+    call<K>(k, m);
     benchmark::ClobberMemory();
   }
 }
 
 template <int K>
 void cached_loop(benchmark::State& state) {
+  const auto m = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
-    if constexpr (K == 1) loop_k1(d.out.data(), d.a.data(), d.b.data(), n);
-    if constexpr (K == 2) loop_k2(d.out.data(), d.a.data(), n);
-    if constexpr (K == 3) loop_k3(d.out.data(), d.a.data(), d.b.data(), n);
-    if constexpr (K == 4) benchmark::DoNotOptimize(loop_k4(d.a.data(), d.b.data(), n));
-    if constexpr (K == 5) loop_k5(d.out.data(), d.a.data(), d.b.data(), n);
-    if constexpr (K == 6) loop_k6(d.out.data(), d.r.data(), d.g.data(), d.bl.data(), n);
+    if constexpr (K == 1) loop_k1(d.out.data(), d.a.data(), d.b.data(), m);
+    if constexpr (K == 2) loop_k2(d.out.data(), d.a.data(), m);
+    if constexpr (K == 3) loop_k3(d.out.data(), d.a.data(), d.b.data(), m);
+    if constexpr (K == 4) benchmark::DoNotOptimize(loop_k4(d.a.data(), d.b.data(), m));
+    if constexpr (K == 5) loop_k5(d.out.data(), d.a.data(), d.b.data(), m);
+    if constexpr (K == 6) loop_k6(d.out.data(), d.r.data(), d.g.data(), d.bl.data(), m);
     benchmark::ClobberMemory();
   }
 }
 
 #define PARJIT_COMPILE_BENCH(K, name)                                                       \
   BENCHMARK(first_call<K>)->Name("first_call/" #name "/parjit")->Unit(benchmark::kMillisecond); \
-  BENCHMARK(cached_parjit<K>)->Name("call_overhead/" #name "/parjit")->Arg(n);              \
-  BENCHMARK(cached_loop<K>)->Name("call_overhead/" #name "/loop")->Arg(n);
+  BENCHMARK(cached_parjit<K>)->Name("call_overhead/" #name "/parjit")->Arg(n)->Arg(1);     \
+  BENCHMARK(cached_loop<K>)->Name("call_overhead/" #name "/loop")->Arg(n)->Arg(1);
 
 PARJIT_COMPILE_BENCH(1, K1_hypot)
 PARJIT_COMPILE_BENCH(2, K2_poly)
