@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 
 #include "../../parallel/detail/executor_internals.hpp"
 #include "../../parallel/executor.hpp"
@@ -21,8 +23,27 @@ namespace parjit::jit::detail {
 inline constexpr std::int64_t parallel_block = 4096;
 inline constexpr std::int64_t parallel_grain = 16384;
 
-// Runs body(begin, end) over [0, n): serially without an executor, else in chunks of whole
-// blocks of `block` elements (at least `grain` elements each) on the executor's arena.
+// The parallel part of run_chunks, for every kernel alike: `body(context, begin, end)` on
+// chunks of whole blocks of `block` elements (at least `grain` elements each) on the executor's
+// arena. Not a template, so oneTBB's parallel_for is instantiated once per program, not once
+// per kernel and call form (it was most of the code, and of the compile time, each kernel
+// added); the price is one indirect call per chunk of at least `grain` elements.
+inline void run_chunks_on(parjit::arena_executor& ex, std::int64_t n, std::int64_t block,
+                          std::int64_t grain, void (*body)(void*, std::int64_t, std::int64_t),
+                          void* context) {
+  const std::int64_t blocks = (n + block - 1) / block;
+  const std::int64_t grain_blocks = std::max<std::int64_t>(1, grain / block);
+  ex.arena().execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, blocks, grain_blocks),
+                      [&](const tbb::blocked_range<std::int64_t>& r) {
+                        body(context, r.begin() * block, std::min(n, r.end() * block));
+                      });
+  });
+}
+
+// Runs body(begin, end) over [0, n): serially without an executor (a direct call), else in
+// chunks of whole blocks of `block` elements (at least `grain` elements each) on the executor's
+// arena.
 template <class Body>
 void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
                 std::int64_t grain, Body&& body) {
@@ -30,14 +51,11 @@ void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
     body(std::int64_t{0}, n);
     return;
   }
-  const std::int64_t blocks = (n + block - 1) / block;
-  const std::int64_t grain_blocks = std::max<std::int64_t>(1, grain / block);
-  ex->arena().execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, blocks, grain_blocks),
-                      [&](const tbb::blocked_range<std::int64_t>& r) {
-                        body(r.begin() * block, std::min(n, r.end() * block));
-                      });
-  });
+  using B = std::remove_reference_t<Body>;
+  run_chunks_on(
+      *ex, n, block, grain,
+      [](void* b, std::int64_t begin, std::int64_t end) { (*static_cast<B*>(b))(begin, end); },
+      const_cast<void*>(static_cast<const void*>(std::addressof(body))));
 }
 
 // Streaming stores. An elementwise call whose output has at least streaming_threshold() bytes
