@@ -6,7 +6,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -178,14 +177,14 @@ void check_no_partial_overlap(const Out& out, const A& a, std::size_t index) {
   }
 }
 
-// The parallel part of for_row_chunks: `body(context, y0, y1)` on chunks of `rows` rows, on
-// `ex`. Not a template, for the reason run_chunks_on gives (detail/run_loop.hpp).
+// The parallel part of for_row_chunks: `body(y0, y1)` on chunks of `rows` rows, on `ex` (not a
+// template: see range_body in detail/run_loop.hpp).
 inline void for_row_chunks_on(parjit::arena_executor& ex, std::size_t height, std::size_t rows,
-                              void (*body)(void*, std::size_t, std::size_t), void* context) {
+                              range_body<std::size_t> body) {
   std::vector<std::size_t> starts;
   for (std::size_t y = 0; y < height; y += rows) starts.push_back(y);
   parjit::parallel_for_each(ex, starts, [&](std::size_t y0) {
-    body(context, y0, std::min(height, y0 + rows));
+    body(y0, std::min(height, y0 + rows));
   });
 }
 
@@ -205,11 +204,7 @@ void for_row_chunks(parjit::arena_executor* ex, std::size_t height, std::size_t 
     body(std::size_t{0}, height);
     return;
   }
-  using B = std::remove_reference_t<Body>;
-  for_row_chunks_on(
-      *ex, height, rows,
-      [](void* b, std::size_t y0, std::size_t y1) { (*static_cast<B*>(b))(y0, y1); },
-      const_cast<void*>(static_cast<const void*>(std::addressof(body))));
+  for_row_chunks_on(*ex, height, rows, erase_range_body<std::size_t>(body));
 }
 
 // The kernel's row calls, with the row's call_context (jit::x(), jit::y(), jit::index()).

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <type_traits>
 
 #include "../../parallel/detail/executor_internals.hpp"
 #include "../../parallel/executor.hpp"
@@ -23,20 +22,33 @@ namespace parjit::jit::detail {
 inline constexpr std::int64_t parallel_block = 4096;
 inline constexpr std::int64_t parallel_grain = 16384;
 
-// The parallel part of run_chunks, for every kernel alike: `body(context, begin, end)` on
-// chunks of whole blocks of `block` elements (at least `grain` elements each) on the executor's
-// arena. Not a template, so oneTBB's parallel_for is instantiated once per program, not once
-// per kernel and call form (it was most of the code, and of the compile time, each kernel
-// added); the price is one indirect call per chunk of at least `grain` elements.
+// A chunk body `body(begin, end)` as a function pointer and its object, for the non-template
+// parallel parts of run_chunks and for_row_chunks (view2d.hpp): they are compiled once for all
+// kernels instead of instantiating oneTBB's parallel_for per kernel and call form (that was
+// most of the code, and of the compile time, each kernel added), at the price of one indirect
+// call per chunk.
+template <class Index>
+struct range_body {
+  void (*call)(void*, Index, Index);
+  void* body;
+  void operator()(Index begin, Index end) const { call(body, begin, end); }
+};
+template <class Index, class Body>
+range_body<Index> erase_range_body(Body& body) {
+  return {[](void* b, Index begin, Index end) { (*static_cast<Body*>(b))(begin, end); },
+          const_cast<void*>(static_cast<const void*>(std::addressof(body)))};
+}
+
+// The parallel part of run_chunks: `body(begin, end)` on chunks of whole blocks of `block`
+// elements (at least `grain` elements each) on the executor's arena.
 inline void run_chunks_on(parjit::arena_executor& ex, std::int64_t n, std::int64_t block,
-                          std::int64_t grain, void (*body)(void*, std::int64_t, std::int64_t),
-                          void* context) {
+                          std::int64_t grain, range_body<std::int64_t> body) {
   const std::int64_t blocks = (n + block - 1) / block;
   const std::int64_t grain_blocks = std::max<std::int64_t>(1, grain / block);
   ex.arena().execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, blocks, grain_blocks),
                       [&](const tbb::blocked_range<std::int64_t>& r) {
-                        body(context, r.begin() * block, std::min(n, r.end() * block));
+                        body(r.begin() * block, std::min(n, r.end() * block));
                       });
   });
 }
@@ -51,11 +63,7 @@ void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
     body(std::int64_t{0}, n);
     return;
   }
-  using B = std::remove_reference_t<Body>;
-  run_chunks_on(
-      *ex, n, block, grain,
-      [](void* b, std::int64_t begin, std::int64_t end) { (*static_cast<B*>(b))(begin, end); },
-      const_cast<void*>(static_cast<const void*>(std::addressof(body))));
+  run_chunks_on(*ex, n, block, grain, erase_range_body<std::int64_t>(body));
 }
 
 // Streaming stores. An elementwise call whose output has at least streaming_threshold() bytes
