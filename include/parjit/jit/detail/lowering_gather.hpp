@@ -282,12 +282,9 @@ class gather_lowering : public lowering {
 
   // Whether the host permutes bytes across a 64-byte register pair (AVX-512 VBMI's vpermi2b):
   // then a byte table indexed by a byte is read by permutes, not gathers. A 16-lane dword
-  // gather costs ~7 ns on AMD Zen 4/5 (more than sixteen scalar loads); two permutes cost a few
+  // gather costs ~7 ns on AMD Zen 5 (more than sixteen scalar loads); two permutes cost a few
   // cycles on every VBMI host.
-  static bool byte_permutes() {
-    return the_session().features().find("+avx512vbmi,") != std::string::npos ||
-           the_session().features().ends_with("+avx512vbmi");
-  }
+  static bool byte_permutes() { return the_session().has_feature("avx512vbmi"); }
 
   // The byte at `offset` (int32 lanes, each in [0, 256)) of the 8-bit 1-D table `t`: its first
   // 256 bytes sit in four 64-byte registers, read once per call (bytes at or past its width
@@ -297,14 +294,17 @@ class gather_lowering : public lowering {
   llvm::Value* permute_bytes(const table& t, llvm::Value* offset) {
     llvm::Type* i8 = b_.getInt8Ty();
     auto* v64 = llvm::FixedVectorType::get(i8, 64);
+    llvm::Value* count = once('c', t.width, 256, [&](llvm::IRBuilder<>& e) {  // bytes to read
+      return e.CreateVectorSplat(
+          64, e.CreateTrunc(e.CreateBinaryIntrinsic(llvm::Intrinsic::umin, t.width, e.getInt64(256)),
+                            e.getInt32Ty()));
+    });
     llvm::Value* part[4];
     for (int c = 0; c < 4; ++c) {
       part[c] = once('p', t.data, c, [&](llvm::IRBuilder<>& e) {
         llvm::SmallVector<llvm::Constant*, 64> at;
         for (int l = 0; l < 64; ++l) at.push_back(e.getInt32(64 * c + l));
-        llvm::Value* count = e.CreateTrunc(
-            e.CreateBinaryIntrinsic(llvm::Intrinsic::umin, t.width, e.getInt64(256)), e.getInt32Ty());
-        llvm::Value* live = e.CreateICmpULT(llvm::ConstantVector::get(at), e.CreateVectorSplat(64, count));
+        llvm::Value* live = e.CreateICmpULT(llvm::ConstantVector::get(at), count);
         llvm::Value* p = e.CreateConstInBoundsGEP1_64(i8, t.data, static_cast<std::uint64_t>(64 * c));
         return e.CreateMaskedLoad(v64, p, llvm::Align(1), live, llvm::Constant::getNullValue(v64));
       });

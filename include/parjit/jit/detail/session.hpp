@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "../compile.hpp"
@@ -70,6 +71,18 @@ class session {
   const llvm::Triple& triple() const { return triple_; }
   const std::string& cpu() const { return cpu_; }
   const std::string& features() const { return features_; }
+  // Whether the host has the target feature `name` (as LLVM spells it: "avx512vbmi"), exactly.
+  bool has_feature(std::string_view name) const {
+    const std::string entry = "+" + std::string(name);
+    for (std::size_t at = features_.find(entry); at != std::string::npos;
+         at = features_.find(entry, at + 1)) {
+      const std::size_t after = at + entry.size();
+      if ((at == 0 || features_[at - 1] == ',') && (after == features_.size() || features_[after] == ',')) {
+        return true;
+      }
+    }
+    return false;
+  }
   bool have_libmvec() const { return have_libmvec_; }
   const llvm::TargetLibraryInfoImpl& tlii(bool vector_math) const {
     return vector_math ? *tlii_vec_ : *tlii_novec_;
