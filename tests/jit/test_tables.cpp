@@ -1,5 +1,5 @@
 // Tests of jit::table (gathers with checked / clamp / constant index policies, 1-D and 2-D),
-// jit::x() / jit::y() in 2-D calls and jit::index()'s offset in rows and streamed blocks:
+// jit::x() / jit::y() in 2-D calls and jit::index()'s offset in rows and streamed calls:
 // differential against the reference evaluator and plain C++, every element type, sizes around
 // a vector group and 1e6 + 3, par == serial, bad input.
 #include "jit/jit_support.hpp"
@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include <parjit/jit/view2d.hpp>
+#include <parjit/parallel/huge_page.hpp>
 
 namespace {
 
@@ -458,11 +459,12 @@ TEST_CASE("tables: 2-D tables, jit::x() and jit::y() over view2d calls", "[jit][
   CHECK(dst[1 * stride + w - 3] == src[w - 1]);
 }
 
-TEST_CASE("tables: jit::index() counts from the call's start in streamed blocks", "[jit][tables]") {
+TEST_CASE("tables: jit::index() counts from the call's start in streamed calls", "[jit][tables]") {
   const std::size_t old = jit::streaming_threshold();
   jit::streaming_threshold(0);  // stream every call that can
   auto ramp = jit::vectorize([](auto x) { return x + jit::cast<double>(jit::index()); });
-  std::vector<double> in(large_size, 0.5), out(large_size);
+  std::vector<double> in(large_size, 0.5);
+  parjit::huge_page_vector<double> out(large_size);  // 64-byte aligned: streamed
   ramp(out, in);
   ramp(jit::par, in, in);  // in place: not streamed
   jit::streaming_threshold(old);

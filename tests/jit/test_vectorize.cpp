@@ -395,8 +395,8 @@ struct streaming_threshold_guard {
 
 TEST_CASE("vectorize: streaming stores above the threshold give the same bits", "[jit]") {
   std::mt19937_64 rng(91);
-  // libmvec (vector and scalar paths differ in the last bit): a block split that moved an
-  // element from the vector loop to the scalar tail would show.
+  // libmvec (vector and scalar paths differ in the last bit): a split that moved an element from
+  // the vector loop to the scalar tail would show.
   auto k = jit::vectorize([](auto x, auto y) { return jit::exp(-x * x) * jit::sin(y) + x / y; });
   auto grey = jit::vectorize(
       [](auto r, auto g, auto b) { return (0.299f * r + 0.587f * g + 0.114f * b) / 255.0f; });
@@ -406,7 +406,6 @@ TEST_CASE("vectorize: streaming stores above the threshold give the same bits", 
     auto a = random_array<float>(rng, n), b = random_array<float>(rng, n);
     auto r = random_array<std::uint8_t>(rng, n), g = random_array<std::uint8_t>(rng, n);
     std::vector<float> plain(n), plain_grey(n);
-    std::vector<float> buf(n + 1), buf_par(n + 1), buf_grey(n + 1);
     {
       streaming_threshold_guard never(SIZE_MAX);
       k(plain, a, b);
@@ -414,21 +413,62 @@ TEST_CASE("vectorize: streaming stores above the threshold give the same bits", 
     }
     const auto before = k.stats().streamed_calls;
     streaming_threshold_guard always(0);
-    // out one float past a 64-byte boundary: the copy's unaligned head and tail are used too.
-    std::span<float> out(buf.data() + 1, n), out_par(buf_par.data() + 1, n);
-    k(out, a, b);
-    k(jit::par, out_par, a, b);
-    grey(std::span<float>(buf_grey.data() + 1, n), r, g, r);
+    // out at a 2 MiB boundary (streamed: the streamed specialisation, every full vector store
+    // non-temporal) and one float past it (off a 64-byte boundary: the ordinary specialisation),
+    // serial and par; nothing is written outside out.
+    for (const std::size_t shift : {std::size_t{0}, std::size_t{1}}) {
+      CAPTURE(shift);
+      parjit::huge_page_vector<float> buf(n + 2, -1.0f), buf_par(n + 2, -1.0f),
+          buf_grey(n + 2, -1.0f);
+      k(std::span<float>(buf.data() + shift, n), a, b);
+      k(jit::par, std::span<float>(buf_par.data() + shift, n), a, b);
+      grey(std::span<float>(buf_grey.data() + shift, n), r, g, r);
+      CHECK(std::memcmp(plain.data(), buf.data() + shift, n * sizeof(float)) == 0);
+      CHECK(std::memcmp(plain.data(), buf_par.data() + shift, n * sizeof(float)) == 0);
+      CHECK(std::memcmp(plain_grey.data(), buf_grey.data() + shift, n * sizeof(float)) == 0);
+      for (const auto* v : {&buf, &buf_par, &buf_grey}) {
+        if (shift == 1) CHECK((*v)[0] == -1.0f);
+        CHECK((*v)[n + shift] == -1.0f);
+      }
+    }
     CHECK(k.stats().streamed_calls == before + 2);
-    CHECK(std::memcmp(plain.data(), out.data(), n * sizeof(float)) == 0);
-    CHECK(std::memcmp(plain.data(), out_par.data(), n * sizeof(float)) == 0);
-    CHECK(std::memcmp(plain_grey.data(), buf_grey.data() + 1, n * sizeof(float)) == 0);
-    CHECK(buf[0] == 0.0f);  // nothing written before out
+  }
+  // Two specialisations each: the ordinary loop and the streamed one. Only the streamed one has
+  // non-temporal stores (x86-64: movntps and kin).
+  CHECK(k.stats().specializations == 2);
+  CHECK(grey.stats().specializations == 2);
+#if defined(__x86_64__)
+  {
+    auto ordinary = jit::vectorize(
+        [](auto r, auto g, auto b) { return (0.299f * r + 0.587f * g + 0.114f * b) / 255.0f; });
+    std::vector<std::uint8_t> r(100, 1);
+    std::vector<float> o(100);
+    ordinary(o, r, r, r);
+    CHECK_THAT(ordinary.assembly(), !Catch::Contains("movnt"));
+    CHECK_THAT(grey.assembly(), Catch::Contains("movnt"));
+  }
+#endif
+  SECTION("a strided input streams too") {
+    const std::size_t n = 20011;
+    auto a = random_array<float>(rng, 2 * n), b = random_array<float>(rng, n);
+    std::vector<float> plain(n);
+    parjit::huge_page_vector<float> streamed(n);
+    const auto every_other = jit::strided(a.data(), n, 2);
+    {
+      streaming_threshold_guard never(SIZE_MAX);
+      k(plain, every_other, b);
+    }
+    streaming_threshold_guard always(0);
+    const auto before = k.stats().streamed_calls;
+    k(jit::par, streamed, every_other, b);
+    CHECK(k.stats().streamed_calls == before + 1);
+    CHECK(std::memcmp(plain.data(), streamed.data(), n * sizeof(float)) == 0);
   }
   SECTION("double output and a runtime scalar") {
     const std::size_t n = 20011;
     auto x = random_array<double>(rng, n);
-    std::vector<double> plain(n), streamed(n);
+    std::vector<double> plain(n);
+    parjit::huge_page_vector<double> streamed(n);
     auto axpb = jit::vectorize([](auto v, auto s) { return v * s + 1.0; });
     {
       streaming_threshold_guard never(SIZE_MAX);
@@ -454,7 +494,8 @@ TEST_CASE("vectorize: streaming stores above the threshold give the same bits", 
     CHECK(std::memcmp(expected.data(), a.data(), n * sizeof(float)) == 0);
   }
   SECTION("below the threshold: ordinary stores") {
-    std::vector<float> a(1000, 1.0f), o(1000);
+    std::vector<float> a(1000, 1.0f);
+    parjit::huge_page_vector<float> o(1000);
     streaming_threshold_guard high(o.size() * sizeof(float) + 1);
     const auto before = k.stats().streamed_calls;
     k(o, a, a);

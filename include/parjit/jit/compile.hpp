@@ -29,6 +29,11 @@ enum class access : std::uint8_t {
   contiguous,  ///< `args[i]` points to element 0; the element of index k is element k
   strided,     ///< `args[i]` points to a `strided_descriptor`: element k is `data[k * stride]`
   table,       ///< `args[i]` points to a `table_descriptor`: read whole, only through gathers
+  /// The one out of an elementwise kernel only (`signature::out_form`): contiguous, written with
+  /// streaming (non-temporal) stores wherever a vector store's address is aligned to its size
+  /// (the variant jit::vectorize compiles for large calls, see `jit::streaming_threshold`); the
+  /// caller ends the call with a store fence (`sfence`) before others read `out`.
+  streamed,
 };
 
 /// What a gather from a table (`jit::table`) does with an index outside the table: checked,
@@ -147,11 +152,10 @@ struct backend_api {
   std::string (*assembly)(const std::string& ir);
   void (*cache_info)(cache_query&);
   void (*cache_clear)(cache_query&);
-  void (*stream_copy)(void* dst, const void* src, std::size_t bytes) noexcept;  // streaming.hpp
-  void (*stream_fence)() noexcept;
+  void (*stream_fence)() noexcept;  // streaming.hpp
   std::size_t (*stream_threshold)() noexcept;
 };
-inline constexpr std::uint32_t backend_abi_version = 5;  // 5: IR made on request
+inline constexpr std::uint32_t backend_abi_version = 6;  // 6: access::streamed, no stream_copy
 }  // namespace detail
 }  // namespace parjit::jit
 

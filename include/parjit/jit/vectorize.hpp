@@ -5,6 +5,7 @@
 #include <array>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -292,8 +293,32 @@ class vectorized {
                     "k(jit::outs(out0, out1, ...), inputs...), with one out per value");
     }
     const std::size_t size = detail::check_elementwise(out, in...);
+    std::array<void*, detail::out_count<Out>> slots{};
+    void* data = detail::out_pointer(out, slots);
     detail::call_frame<In...> frame(in..., ctx);
     const void* const* ptrs = frame.args();
+    const auto n = static_cast<std::int64_t>(size);
+    // Streaming (see streaming_threshold): one contiguous out on a 64-byte boundary, none of the
+    // inputs; a kernel that is not strict. Its own specialisation, compiled at the first such call.
+    if constexpr (detail::is_contiguous_out<Out>::value) {
+      using O = typename detail::is_contiguous_out<Out>::element;
+      if (!opts_.strict && size * sizeof(O) >= streaming_threshold() && size > 0 &&
+          reinterpret_cast<std::uintptr_t>(data) % 64 == 0 && (!detail::is_out(in, data) && ...)) {
+        using Key = detail::out_key<detail::canonical_t<std::remove_const_t<O>>, access::streamed>;
+        const kernel_function fn = cache_->get(
+            detail::key_of<kernel_kind::elementwise, Key, In...>(), [&] {
+              return detail::compile_for<kernel_kind::elementwise, Key, F, In...>(f_, opts_);
+            });
+        cache_->count_streamed();
+        detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
+                           [&](std::int64_t b, std::int64_t e) {
+                             fn(b, e, data, ptrs);
+                             detail::backend().stream_fence();  // the chunk's stores are seen
+                           });
+        frame.check();
+        return;
+      }
+    }
     using Key = detail::out_key_t<Out>;
     const void* key = detail::key_of<kernel_kind::elementwise, Key, In...>();
     const kernel_function fn =
@@ -302,45 +327,9 @@ class vectorized {
             : cache_->get(key, [&] {
                 return detail::compile_for<kernel_kind::elementwise, Key, F, In...>(f_, opts_);
               });
-    std::array<void*, detail::out_count<Out>> slots{};
-    void* data = detail::out_pointer(out, slots);
-    const auto n = static_cast<std::int64_t>(size);
-    // Streaming (see streaming_threshold): one contiguous out and no strided input, as the
-    // blocks shift every array by whole elements.
-    bool streamed = false;
-    if constexpr (detail::is_contiguous_out<Out>::value &&
-                  !(detail::is_strided_operand<In>::value || ...)) {
-      using O = typename detail::is_contiguous_out<Out>::element;
-      if (size * sizeof(O) >= streaming_threshold() && size > 0 &&
-          (!detail::is_out(in, data) && ...)) {
-        cache_->count_streamed();
-        const std::size_t step[sizeof...(In) + 1] = {element_size(in)..., 0};
-        detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
-                           [&](std::int64_t b, std::int64_t e) {
-                             detail::stream_chunk(fn, b, e, data, sizeof(O), ptrs, step, ctx);
-                           });
-        streamed = true;
-      }
-    }
-    if (!streamed) {
-      detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
-                         [&](std::int64_t b, std::int64_t e) { fn(b, e, data, ptrs); });
-    }
+    detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
+                       [&](std::int64_t b, std::int64_t e) { fn(b, e, data, ptrs); });
     frame.check();
-  }
-
-  // Bytes from one element of an operand to the next (0: passed as it is, every element).
-  template <class T>
-  static constexpr std::size_t element_size(const detail::array_operand<T>&) {
-    return sizeof(T);
-  }
-  template <class T>
-  static constexpr std::size_t element_size(const detail::scalar_operand<T>&) {
-    return 0;
-  }
-  template <class T, int D, expr::index_policy P>
-  static constexpr std::size_t element_size(const detail::table_operand<T, D, P>&) {
-    return 0;
   }
 
   F f_;

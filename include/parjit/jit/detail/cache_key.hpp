@@ -30,6 +30,7 @@ const char* describe_form(access form) {
   switch (form) {
     case access::contiguous: return "[]";
     case access::strided: return "[::stride]";
+    case access::streamed: return "[] streamed";
     default: return "[table]";
   }
 }

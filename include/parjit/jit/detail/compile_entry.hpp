@@ -38,6 +38,17 @@ std::unique_ptr<llvm::Module> lower_module(llvm::LLVMContext& ctx, session& ses,
   return m;
 }
 
+// The lowered module optimised: parjit's pass pipeline, then the streaming stores (streaming.hpp)
+// and, on AMD Zen 4/5, loads kept out of masked instructions (optimise.hpp).
+void optimise_kernel(llvm::Module& m, session& ses, const std::string& name, const signature& sig,
+                     const options& opts) {
+  optimise(m, ses.target_machine(), ses.tlii(opts.vector_math));
+  llvm::Function* f = m.getFunction(name);
+  if (f == nullptr) return;
+  add_streaming_stores(*f, sig);
+  if (ses.cpu() == "znver4" || ses.cpu() == "znver5") unfold_masked_loads(*f);
+}
+
 void compile_impl(const compile_request& req, compile_result& res) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
@@ -112,7 +123,7 @@ void compile_impl(const compile_request& req, compile_result& res) {
   llvm::LLVMContext ctx;
   auto m = lower_module(ctx, ses, name, g, sig, req.opts);
   ph.lowering_ms = lap();
-  optimise(*m, ses.target_machine(), ses.tlii(req.opts.vector_math));
+  optimise_kernel(*m, ses, name, sig, req.opts);
   ph.optimise_ms = lap();
   // The IR's text is not printed here: ir() makes it again on request (ir_entry).
   std::string object = ses.object_emitter(req.opts.vector_math).run(*m);
@@ -160,7 +171,7 @@ std::string ir_entry(const ir_request& r) {
     const compile_request& req = *r.kernel;
     llvm::LLVMContext ctx;
     auto m = lower_module(ctx, ses, *r.name, *req.graph, *req.sig, req.opts);
-    optimise(*m, ses.target_machine(), ses.tlii(req.opts.vector_math));
+    optimise_kernel(*m, ses, *r.name, *req.sig, req.opts);
     std::string text;
     llvm::raw_string_ostream os(text);
     os << "; parjit specialisation: " << describe(*req.sig) << "\n";
@@ -201,7 +212,6 @@ parjit_jit_backend_missing__link_parjit_jit_or_define_PARJIT_JIT_IMPLEMENTATION_
       &parjit::jit::detail::assembly_entry,
       &parjit::jit::detail::cache_info_entry,
       &parjit::jit::detail::cache_clear_entry,
-      &parjit::jit::detail::stream_copy_entry,
       &parjit::jit::detail::stream_fence_entry,
       &parjit::jit::detail::stream_threshold_entry,
   };

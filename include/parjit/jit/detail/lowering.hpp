@@ -106,6 +106,7 @@ class lowering : protected math_lowering {
     for (std::size_t i = 0; i < count; ++i) {
       llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), args, i);
       llvm::Value* p = b_.CreateLoad(b_.getPtrTy(), slot);
+      if (sig_.args[i].form == access::streamed) fail("access::streamed is an out's form only");
       if (sig_.args[i].scalar) {
         scalar_[i] = load_element(p, sig_.args[i].type);
       } else if (sig_.args[i].form == access::strided) {

@@ -66,7 +66,10 @@ std::vector<out_slot> load_outs(llvm::IRBuilder<>& b, llvm::Value* out, const si
   auto slot = [&](llvm::Value* p, const argument_type& a) {
     out_slot s{p, nullptr, a.type};
     if (a.scalar || a.form == access::table || (!elementwise && a.form != access::contiguous)) {
-      fail("an out is a scalar, a table, or a strided reduction result");
+      fail("an out is a scalar, a table, or a strided or streamed reduction result");
+    }
+    if (a.form == access::streamed && !sig.outs.empty()) {
+      fail("only the one out of a kernel with one result can be access::streamed");
     }
     if (a.form == access::strided) std::tie(s.base, s.stride) = load_strided(b, p);
     return s;

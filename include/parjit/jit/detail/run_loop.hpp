@@ -67,45 +67,14 @@ void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
 }
 
 // Streaming stores. An elementwise call whose output has at least streaming_threshold() bytes
-// and is none of its inputs runs each chunk in blocks of `stream_block` elements: the compiled
-// loop writes a block to a buffer on the stack (it stays in L1), and the backend copies it out
-// with non-temporal stores, which skip the read-for-ownership of the output's cache lines (a
-// third of a copy's memory traffic) and leave the cache to the inputs. The generated code is
-// the same either way (nothing more to compile), and blocks start at multiples of
-// `stream_block` (a multiple of every vector step, as `parallel_block`), so every element takes
-// the same path through the loop as in an ordinary call: the same bits.
-inline constexpr std::int64_t stream_block = 4096;
-
+// and is none of its inputs sets call_context::streaming: the compiled loop then writes `out` with
+// non-temporal stores wherever its vector stores are aligned (streaming.hpp in the backend), which
+// skip the read-for-ownership of the output's cache lines (a third of a copy's memory traffic)
+// and leave the cache to the inputs. Each chunk ends with a fence, so its results are visible to
+// the thread that waits for the call. The code and the values are the same as without streaming.
 inline std::atomic<std::size_t>& streaming_threshold_state() {
   static std::atomic<std::size_t> bytes{backend().stream_threshold()};
   return bytes;
-}
-
-// Runs the elementwise kernel on [begin, end) as above; `step[k]` is input k's element size
-// (0 for a runtime scalar or a table, which are passed as they are), `step[N - 1]` stands for
-// `args[N - 1]`, the call_context `ctx`: each block's gets the block's index offset.
-template <std::size_t N>
-void stream_chunk(kernel_function fn, std::int64_t begin, std::int64_t end, void* out,
-                  std::size_t out_size, const void* const* args, const std::size_t (&step)[N],
-                  const call_context& ctx) {
-  alignas(64) unsigned char buffer[stream_block * 8];
-  const void* shifted[N] = {};
-  call_context block_ctx = ctx;
-  shifted[N - 1] = &block_ctx;
-  const backend_api& api = backend();
-  for (std::int64_t s = begin; s < end; s += stream_block) {
-    const std::int64_t count = std::min(stream_block, end - s);
-    for (std::size_t k = 0; k + 1 < N; ++k) {
-      shifted[k] = step[k] == 0 ? args[k]
-                                : static_cast<const unsigned char*>(args[k]) +
-                                      static_cast<std::size_t>(s) * step[k];
-    }
-    block_ctx.index_offset = ctx.index_offset + s;  // jit::index() of the block's element 0
-    fn(0, count, buffer, shifted);
-    api.stream_copy(static_cast<unsigned char*>(out) + static_cast<std::size_t>(s) * out_size,
-                    buffer, static_cast<std::size_t>(count) * out_size);
-  }
-  api.stream_fence();  // the chunk's results are visible before its task completes
 }
 
 }  // namespace parjit::jit::detail

@@ -1,15 +1,17 @@
-// Streaming stores for large outputs: the non-temporal block copy that jit::vectorize's large
-// calls end with, and the output size from which they are used (the last-level cache's).
+// Streaming stores for large outputs: the compiled loop's non-temporal stores (added to the
+// optimised IR), the fence that ends a call's, and the output size from which they are used (the
+// last-level cache's).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -17,39 +19,62 @@
 #include <emmintrin.h>
 #endif
 
+#include "../compile.hpp"
+#include "llvm.hpp"
+
 namespace parjit::jit::detail {
 namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
 
-// Copies `bytes` from `src` to `dst` with non-temporal stores where the host has them: the
-// destination's cache lines are written whole, without being read first (no read-for-ownership)
-// and without evicting the caller's working set. The unaligned head and the tail are ordinary
-// stores. Not ordered with later stores: stream_fence_entry() ends a series of copies.
-void stream_copy_entry(void* dst, const void* src, std::size_t bytes) noexcept {
-  auto* d = static_cast<unsigned char*>(dst);
-  const auto* s = static_cast<const unsigned char*>(src);
-#if defined(__x86_64__) || defined(__i386__)
-  std::size_t head = (16 - (reinterpret_cast<std::uintptr_t>(d) & 15)) & 15;
-  if (head > bytes) head = bytes;
-  std::memcpy(d, s, head);
-  d += head;
-  s += head;
-  bytes -= head;
-  for (; bytes >= 64; bytes -= 64, d += 64, s += 64) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 16));
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 32));
-    const __m128i e = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 48));
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d), a);
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 16), b);
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 32), c);
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d + 48), e);
+// Gives the optimised kernel of an access::streamed out its streaming stores. Every vector store
+// of 16 bytes or more (a power of two) to `out` becomes
+//     if (address % size == 0) the store, non-temporal, aligned to its size; else the same store
+// (size capped at 64 bytes). A vector loop's steps keep the alignment of `out + begin`, so the
+// branch goes the same way every iteration: an out aligned to 64 bytes streams every full vector,
+// one that is not takes ordinary stores (jit::vectorize streams only the first kind). The values
+// stored are the same either way: the same bits as the ordinary kernel. Scalar and masked stores
+// (loop tails) stay ordinary. Done after the loop vectoriser, which would not vectorise a
+// non-temporal store it cannot prove aligned; the stores are found by their address's base being
+// the `out` argument. Only the streamed variant has these branches: an ordinary call's loop is
+// the one it always was.
+void add_streaming_stores(llvm::Function& f, const signature& sig) {
+  if (sig.kind != kernel_kind::elementwise || !sig.outs.empty() ||
+      sig.out_form != access::streamed) {
+    return;
   }
-  for (; bytes >= 16; bytes -= 16, d += 16, s += 16) {
-    _mm_stream_si128(reinterpret_cast<__m128i*>(d),
-                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(s)));
+  const llvm::DataLayout& dl = f.getParent()->getDataLayout();
+  llvm::Argument* out = f.getArg(2);
+  std::vector<llvm::StoreInst*> stores;
+  for (llvm::BasicBlock& bb : f) {
+    for (llvm::Instruction& inst : bb) {
+      auto* s = llvm::dyn_cast<llvm::StoreInst>(&inst);
+      if (s == nullptr || !s->getValueOperand()->getType()->isVectorTy()) continue;
+      const std::uint64_t bytes = dl.getTypeStoreSize(s->getValueOperand()->getType());
+      if (bytes < 16 || !llvm::isPowerOf2_64(bytes)) continue;
+      if (llvm::getUnderlyingObject(s->getPointerOperand()) != out) continue;
+      stores.push_back(s);
+    }
   }
-#endif
-  std::memcpy(d, s, bytes);
+  llvm::LLVMContext& ctx = f.getContext();
+  llvm::IRBuilder<> b(ctx);
+  // The non-temporal store is the fall-through (a streamed call's stores are aligned).
+  llvm::MDNode* likely = llvm::MDBuilder(ctx).createBranchWeights(1000, 1);
+  llvm::MDNode* nontemporal = llvm::MDNode::get(ctx, llvm::ConstantAsMetadata::get(b.getInt32(1)));
+  for (llvm::StoreInst* s : stores) {
+    const std::uint64_t bytes =
+        std::min<std::uint64_t>(dl.getTypeStoreSize(s->getValueOperand()->getType()), 64);
+    b.SetInsertPoint(s);
+    llvm::Value* aligned = b.CreateICmpEQ(
+        b.CreateAnd(b.CreatePtrToInt(s->getPointerOperand(), b.getInt64Ty()), bytes - 1),
+        b.getInt64(0));
+    llvm::Instruction* then_term = nullptr;
+    llvm::Instruction* else_term = nullptr;
+    llvm::SplitBlockAndInsertIfThenElse(aligned, s, &then_term, &else_term, likely);
+    auto* nt = llvm::cast<llvm::StoreInst>(s->clone());
+    nt->setAlignment(llvm::Align(bytes));
+    nt->setMetadata(llvm::LLVMContext::MD_nontemporal, nontemporal);
+    nt->insertBefore(then_term);
+    s->moveBefore(else_term);
+  }
 }
 
 // Makes the streamed stores visible to other threads before the call returns (sfence).
@@ -63,7 +88,9 @@ void stream_fence_entry() noexcept {
 
 // Outputs of at least this many bytes are streamed: $PARJIT_STREAM_BYTES if set (a decimal
 // number of bytes; 0 streams every call that can), else the last-level cache's size (an output
-// that large cannot stay in the cache for its reader anyway), else 32 MiB.
+// that large cannot stay in the cache for its reader anyway) up to 32 MiB, else 32 MiB. The cap:
+// a VM reports its host's whole last-level cache (260 MiB and 508 MiB on the development VMs),
+// and no core of those CPUs shares more than 32 MiB of it (a Zen 5 CCD's L3).
 std::size_t stream_threshold_entry() noexcept {
   if (const char* e = std::getenv("PARJIT_STREAM_BYTES"); e != nullptr && *e != '\0') {
     char* end = nullptr;
@@ -87,7 +114,8 @@ std::size_t stream_threshold_entry() noexcept {
       }
     }
   }
-  return llc > 0 ? static_cast<std::size_t>(llc) : std::size_t{32} << 20;
+  constexpr std::size_t cap = std::size_t{32} << 20;
+  return llc > 0 ? std::min(static_cast<std::size_t>(llc), cap) : cap;
 }
 
 }  // namespace
