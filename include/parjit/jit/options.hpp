@@ -98,14 +98,15 @@ struct compile_phases {
 };
 
 /// What a kernel has done so far: `specializations` (argument-type signatures ready; serial
-/// and `par` calls share one), `compile_ms` (total trace + optimise + codegen time of those that
+/// and `par` calls share one; a signature's calls that streamed their output have their own,
+/// see `jit::streaming_threshold`), `compile_ms` (total trace + optimise + codegen time of those that
 /// were compiled), `calls`, and for the on-disk cache: `cache_hits` (specialisations loaded from
 /// it), `cache_misses` (compiled, then written to it) and `load_ms` (total trace + load time of
 /// the hits). Without the cache, hits and misses stay 0. `phases` splits `compile_ms + load_ms`
 /// (every specialisation's first call) into its phases, summed over the specialisations (see
 /// `compile_phases`). `streamed_calls`: calls of an elementwise kernel that wrote `out` with
-/// streaming (non-temporal) stores, because it had at least `jit::streaming_threshold()` bytes
-/// and was none of the inputs.
+/// streaming (non-temporal) stores, because it had at least `jit::streaming_threshold()` bytes,
+/// started on a 64-byte boundary and was none of the inputs.
 ///
 ///     jit::stats st = hypot.stats();   // st.specializations == 1 after calls with float arrays
 ///

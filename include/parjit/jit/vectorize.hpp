@@ -39,12 +39,14 @@ void apply2d(parjit::arena_executor* ex, const K& kernel, const Out& out, const 
 struct row_call;
 }  // namespace detail
 
-/// Elementwise calls whose `out` has at least this many bytes, and is none of the inputs, write
-/// it with streaming (non-temporal) stores: the output's cache lines are not read first and do
-/// not evict the inputs, which saves up to a third of a memory-bound kernel's traffic; results
-/// are the same bits. The default is the last-level cache's size (`sysconf`, else sysfs, else
-/// 32 MiB), or `$PARJIT_STREAM_BYTES` where set; `jit::streaming_threshold(bytes)` changes it
-/// for the process (0: stream every call that can; SIZE_MAX: never).
+/// Elementwise calls whose `out` has at least this many bytes, starts on a 64-byte boundary (a
+/// `parjit::huge_page_vector` does) and is none of the inputs write it with streaming
+/// (non-temporal) stores: the output's cache lines are not read first and do not evict the
+/// inputs, which saves up to a third of a memory-bound kernel's traffic. They run a streamed
+/// specialisation of the kernel, compiled at the first such call; results are the same bits.
+/// Strict kernels never stream. The default is the last-level cache's size (`sysconf`, else
+/// sysfs) up to 32 MiB, or `$PARJIT_STREAM_BYTES` where set; `jit::streaming_threshold(bytes)`
+/// changes it for the process (0: stream every call that can; SIZE_MAX: never).
 ///
 ///     jit::streaming_threshold(std::size_t{64} << 20);   // stream outputs of 64 MiB and more
 ///
