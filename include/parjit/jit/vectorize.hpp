@@ -301,22 +301,12 @@ class vectorized {
     const void* const* ptrs = frame.args();
     const auto n = static_cast<std::int64_t>(size);
     // Streaming (see streaming_threshold): one contiguous out on a 64-byte boundary, none of the
-    // inputs; a kernel that is not strict. Its own specialisation, compiled at the first such call.
+    // inputs; a kernel that is not strict.
     if constexpr (detail::is_contiguous_out<Out>::value) {
       using O = typename detail::is_contiguous_out<Out>::element;
       if (!opts_.strict && size * sizeof(O) >= streaming_threshold() && size > 0 &&
           reinterpret_cast<std::uintptr_t>(data) % 64 == 0 && (!detail::is_out(in, data) && ...)) {
-        using Key = detail::out_key<detail::canonical_t<std::remove_const_t<O>>, access::streamed>;
-        const kernel_function fn = cache_->get(
-            detail::key_of<kernel_kind::elementwise, Key, In...>(), [&] {
-              return detail::compile_for<kernel_kind::elementwise, Key, F, In...>(f_, opts_);
-            });
-        cache_->count_streamed();
-        detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
-                           [&](std::int64_t b, std::int64_t e) {
-                             fn(b, e, data, ptrs);
-                             detail::backend().stream_fence();  // the chunk's stores are seen
-                           });
+        run_streamed<O, In...>(ex, n, data, ptrs);
         frame.check();
         return;
       }
@@ -332,6 +322,24 @@ class vectorized {
     detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
                        [&](std::int64_t b, std::int64_t e) { fn(b, e, data, ptrs); });
     frame.check();
+  }
+
+  // A streamed call (see run_array): its own specialisation, compiled at the first such call,
+  // each chunk ended by a store fence. Apart, so that ordinary calls' code stays as small as it was.
+  template <class O, class... In>
+  [[gnu::noinline]] void run_streamed(parjit::arena_executor* ex, std::int64_t n, void* data,
+                                      const void* const* ptrs) const {
+    using Key = detail::out_key<detail::canonical_t<std::remove_const_t<O>>, access::streamed>;
+    const kernel_function fn =
+        cache_->get(detail::key_of<kernel_kind::elementwise, Key, In...>(), [&] {
+          return detail::compile_for<kernel_kind::elementwise, Key, F, In...>(f_, opts_);
+        });
+    cache_->count_streamed();
+    detail::run_chunks(ex, n, detail::parallel_block, detail::parallel_grain,
+                       [&](std::int64_t b, std::int64_t e) {
+                         fn(b, e, data, ptrs);
+                         detail::backend().stream_fence();  // the chunk's stores are seen
+                       });
   }
 
   F f_;
