@@ -188,7 +188,7 @@ class kernel_cache {
     }
   }
 
-  // A call that streamed its output (see stream_chunk).
+  // A call that streamed its output (see vectorized::run_streamed).
   void count_streamed() noexcept { streamed_.fetch_add(1, std::memory_order_relaxed); }
 
   template <class Compile>

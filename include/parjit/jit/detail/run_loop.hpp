@@ -66,12 +66,10 @@ void run_chunks(parjit::arena_executor* ex, std::int64_t n, std::int64_t block,
   run_chunks_on(*ex, n, block, grain, erase_range_body<std::int64_t>(body));
 }
 
-// Streaming stores. An elementwise call whose output has at least streaming_threshold() bytes
-// and is none of its inputs sets call_context::streaming: the compiled loop then writes `out` with
-// non-temporal stores wherever its vector stores are aligned (streaming.hpp in the backend), which
-// skip the read-for-ownership of the output's cache lines (a third of a copy's memory traffic)
-// and leave the cache to the inputs. Each chunk ends with a fence, so its results are visible to
-// the thread that waits for the call. The code and the values are the same as without streaming.
+// Streaming stores. An elementwise call whose output has at least streaming_threshold() bytes,
+// starts on a 64-byte boundary and is none of its inputs runs the kernel's streamed
+// specialisation (access::streamed: non-temporal stores in the compiled loop, streaming.hpp in
+// the backend), then a store fence per chunk (vectorized::run_streamed).
 inline std::atomic<std::size_t>& streaming_threshold_state() {
   static std::atomic<std::size_t> bytes{backend().stream_threshold()};
   return bytes;
