@@ -11,7 +11,8 @@
 #   --out DIR     where raw JSON, summary.md and the PNGs go
 #                 (default bench/results/<date>-<host>/)
 # Environment: PYTHON (default /usr/bin/python3, where Debian's python3-numba lives), REPS
-# (Google Benchmark repetitions, default 5), MIN_TIME (seconds per repetition, default 0.1).
+# (Google Benchmark repetitions, default 5), MIN_TIME (seconds per repetition, default 0.1),
+# ROUNDS (interleaved n = 1e7 rounds of jit_kernels and numba at the end, default 5; 0: none).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 quick=0 build=1 build_dir="" out="" jobs=2
@@ -22,7 +23,7 @@ while (($#)); do
     --build-dir) build_dir=$2; shift ;;
     --out) out=$2; shift ;;
     --jobs) jobs=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run_compare: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -194,6 +195,36 @@ gather_sizes=100000,1000000,10000000
     --systems numba_njit,numba_parallel --sizes "$gather_sizes" --out "$out/py_gathers.json" \
     2>"$out/py_gathers.log" || log "kernels.py (gather kernels) failed (see $out/py_gathers.log)"
 log "kernels.py (gather kernels) took $((SECONDS - t0)) s"
+
+# --- n = 1e7 in interleaved rounds ----------------------------------------------------------------
+# Issue 14's 1e7 ratios (parjit ÷ numba, ÷ the STREAM limit) taken within one round: on a VM the
+# memory's speed drifts over minutes, and the main run measures jit_kernels and numba minutes apart.
+# Each round runs both, in turn first; the report takes each ratio per round, then the median.
+rounds=${ROUNDS:-5}
+((quick)) && rounds=0
+rm -rf "$out/rounds"
+if ((rounds > 0)) && [[ -x $build_dir/bench/jit_kernels ]]; then
+  mkdir -p "$out/rounds"
+  log "running $rounds interleaved rounds at n = 1e7"
+  t0=$SECONDS
+  round_gb() {
+    "$build_dir/bench/jit_kernels" --benchmark_format=json --benchmark_repetitions=3 \
+        --benchmark_min_time="$min_time" --benchmark_display_aggregates_only=true \
+        --benchmark_filter='^((K1_hypot|K2_poly|K5_select|K6_grey)/parjit(_par)?|stream_(copy|triad)/(serial|par))/10000000/' \
+        --benchmark_out="$out/rounds/gb_r$1.json" --benchmark_out_format=json \
+        >>"$out/rounds/gb.log" 2>&1 || log "round $1: jit_kernels failed (see $out/rounds/gb.log)"
+  }
+  round_py() {
+    "$PYTHON" "$src/bench/compare/kernels.py" "${py_args[@]}" --reps 3 --first-call-reps 0 \
+        --kernels K1_hypot,K2_poly,K5_select,K6_grey --systems numba_njit,numba_parallel \
+        --sizes 10000000 --out "$out/rounds/py_r$1.json" 2>>"$out/rounds/py.log" ||
+      log "round $1: kernels.py failed (see $out/rounds/py.log)"
+  }
+  for ((r = 1; r <= rounds; ++r)); do
+    if ((r % 2)); then round_gb "$r"; round_py "$r"; else round_py "$r"; round_gb "$r"; fi
+  done
+  log "rounds took $((SECONDS - t0)) s"
+fi
 
 # --- report --------------------------------------------------------------------------------------
 check=()

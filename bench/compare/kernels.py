@@ -435,7 +435,7 @@ def main():
     ap.add_argument("--kernels", type=str, default=",".join(KERNELS))
     ap.add_argument("--out", type=str, default=None)
     ap.add_argument("--first-call-reps", type=int, default=None,
-                    help="fresh processes per system and kernel (default 3; --quick: 1)")
+                    help="fresh processes per system and kernel (default 3; --quick: 1; 0: none)")
     ap.add_argument("--first-call", nargs=2, metavar=("SYSTEM", "KERNEL"), help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=1000, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -471,8 +471,9 @@ def main():
                       file=sys.stderr)
             del d
 
-    fc_kernels = ["K1_hypot"] if args.quick else kernels
-    fc_reps = args.first_call_reps or (1 if args.quick else 3)
+    fc_reps = args.first_call_reps if args.first_call_reps is not None else (
+        1 if args.quick else 3)
+    fc_kernels = [] if fc_reps <= 0 else ["K1_hypot"] if args.quick else kernels
     for kernel in fc_kernels:
         for system in systems:
             # fresh processes, one after another; the record holds their medians and each sample

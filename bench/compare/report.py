@@ -163,6 +163,36 @@ def load_json(path):
         return None
 
 
+def add_gb(st, doc, b):
+    """A Google Benchmark JSON document of binary `b` into `st`."""
+    st.context[b] = doc.get("context", {})
+    runs, moved = defaultdict(list), {}
+    for bm in doc.get("benchmarks", []):
+        if bm.get("run_type") == "aggregate":
+            continue
+        name = bm.get("run_name") or bm.get("name")
+        if bm.get("error_occurred"):
+            st.errors.append(f"{b}: {name}: {bm.get('error_message')}")
+            continue
+        runs[name].append(bm["real_time"] * UNIT.get(bm.get("time_unit", "ns"), 1e-9))
+        if "bytes" in bm:  # counter: bytes one call must move (jit_kernels)
+            moved[name] = bm["bytes"]
+    st.binaries[b] = "ok" if runs else "no results"
+    for name, times in runs.items():
+        case, system, n = parse_name(name)
+        st.add(case, system, n, times, b, **({"bytes": moved[name]} if name in moved else {}))
+
+
+def add_py_results(st, doc, fname):
+    """The steady-state results of a Python twin's JSON document into `st`."""
+    for r in doc.get("results", []):
+        if "error" in r:
+            st.errors.append(f"{fname}: {r['case']}/{r['system']}/{r.get('n')}: {r['error']}")
+            continue
+        st.add(r["case"], r["system"], r.get("n"), r["times_s"], fname,
+               **{k: r[k] for k in ("time_per_item_s", "chunksize") if k in r})
+
+
 def load(d):
     st = Store()
     for b in BINARIES:
@@ -171,22 +201,7 @@ def load(d):
         if doc is None:
             st.binaries[b] = "missing"
             continue
-        st.context[b] = doc.get("context", {})
-        runs, moved = defaultdict(list), {}
-        for bm in doc.get("benchmarks", []):
-            if bm.get("run_type") == "aggregate":
-                continue
-            name = bm.get("run_name") or bm.get("name")
-            if bm.get("error_occurred"):
-                st.errors.append(f"{b}: {name}: {bm.get('error_message')}")
-                continue
-            runs[name].append(bm["real_time"] * UNIT.get(bm.get("time_unit", "ns"), 1e-9))
-            if "bytes" in bm:  # counter: bytes one call must move (jit_kernels)
-                moved[name] = bm["bytes"]
-        st.binaries[b] = "ok" if runs else "no results"
-        for name, times in runs.items():
-            case, system, n = parse_name(name)
-            st.add(case, system, n, times, b, **({"bytes": moved[name]} if name in moved else {}))
+        add_gb(st, doc, b)
     path = os.path.join(d, "proc_jit_first_call.json")
     doc = load_json(path) if os.path.exists(path) else None
     st.binaries["jit_first_call"] = "ok" if doc else "missing"
@@ -206,12 +221,7 @@ def load(d):
             continue
         st.binaries[fname] = "ok"
         st.context[fname] = doc.get("meta", {})
-        for r in doc.get("results", []):
-            if "error" in r:
-                st.errors.append(f"{fname}: {r['case']}/{r['system']}/{r.get('n')}: {r['error']}")
-                continue
-            st.add(r["case"], r["system"], r.get("n"), r["times_s"], fname,
-                   **{k: r[k] for k in ("time_per_item_s", "chunksize") if k in r})
+        add_py_results(st, doc, fname)
         for r in doc.get("first_call", []):
             if "error" in r:
                 st.errors.append(f"{fname}: first_call/{r['case']}/{r['system']}: {r['error']}")
@@ -408,15 +418,18 @@ def gbps(rec):
     return rec["bytes"] / rec["median"] / 1e9 if rec and rec.get("bytes") else None
 
 
+def stream_limit(st, col, n):
+    """(GB/s, case) of the faster STREAM case of column `col` (`serial` or `par`), or None."""
+    got = [(gbps(st.get(c, col, n)), c) for c in STREAM_CASES]
+    got = [g for g in got if g[0]]
+    return max(got) if got else None
+
+
 def bandwidth_section(st):
     """K1, K2, K5, K6 at 1e7: achieved GB/s ÷ the faster of STREAM copy and triad in the same
     binary (`serial` for `parjit`, `par` for `parjit_par`); K1 on std::vector as well."""
     n = BANDWIDTH_N
-    limits = {}
-    for col in ("serial", "par"):
-        got = [(gbps(st.get(c, col, n)), c) for c in STREAM_CASES]
-        got = [g for g in got if g[0]]
-        limits[col] = max(got) if got else None
+    limits = {col: stream_limit(st, col, n) for col in ("serial", "par")}
 
     def cells(rec, col):
         g, lim = gbps(rec), limits[col]
@@ -457,6 +470,83 @@ def bandwidth_section(st):
             + llc_text + (f" Transparent huge pages: `{thp}`." if thp else ""), "",
             table(["kernel", "bytes/element", "`parjit`", "÷ 1-thread limit", "`parjit_par`",
                    "÷ all-cores limit"], rows)]
+    return "\n".join(text)
+
+
+def load_rounds(d):
+    """The interleaved rounds of run_compare.sh (rounds/gb_r<i>.json from jit_kernels and
+    rounds/py_r<i>.json from kernels.py, i = 1, 2, ...): one Store per round; [] if none ran."""
+    stores = []
+    while True:
+        r = len(stores) + 1
+        gb, py = (os.path.join(d, "rounds", f"{k}_r{r}.json") for k in ("gb", "py"))
+        if not (os.path.exists(gb) or os.path.exists(py)):
+            return stores
+        st = Store()
+        doc = load_json(gb) if os.path.exists(gb) else None
+        if doc:
+            add_gb(st, doc, "jit_kernels")
+        doc = load_json(py) if os.path.exists(py) else None
+        if doc:
+            add_py_results(st, doc, f"rounds/py_r{r}.json")
+        stores.append(st)
+
+
+# The n = 1e7 targets the rounds check: (label, value of one round, target text, met?).
+ROUND_COLUMNS = [
+    ("1 thread ÷ numba `@njit`", lambda st, k, n: ratio_in(st, k, "parjit", "numba_njit", n),
+     "≤ 1", lambda v: v <= 1.0),
+    ("`par` ÷ numba `parallel=True`",
+     lambda st, k, n: ratio_in(st, k, "parjit_par", "numba_parallel", n), "≤ 0.95",
+     lambda v: v <= 0.95),
+    ("bandwidth, 1 thread", lambda st, k, n: share_of_limit(st, k, "parjit", "serial", n),
+     "≥ 85 %", lambda v: v >= 0.85),
+    ("bandwidth, `par`", lambda st, k, n: share_of_limit(st, k, "parjit_par", "par", n),
+     "≥ 85 %", lambda v: v >= 0.85),
+]
+
+
+def ratio_in(st, case, system, peer, n):
+    a, b = st.get(case, system, n), st.get(case, peer, n)
+    return a["median"] / b["median"] if a and b else None
+
+
+def share_of_limit(st, case, system, col, n):
+    g, lim = gbps(st.get(case, system, n)), stream_limit(st, col, n)
+    return g / lim[0] if g and lim else None
+
+
+def rounds_section(stores):
+    """Issue 14's n = 1e7 ratios from the interleaved rounds: per round, parjit against numba and
+    against the STREAM limit measured in that round; the median over rounds and the range."""
+    n = BANDWIDTH_N
+    head = (f"## n = {fmt_n(n)} in interleaved rounds: parjit ÷ numba, and ÷ the STREAM limit")
+    if not stores:
+        return head + "\n\nNot run (`ROUNDS=0`, or a `--quick` run)."
+    rows = []
+    for k in BANDWIDTH_KERNELS:
+        row = [k]
+        for label, value, target, met in ROUND_COLUMNS:
+            vals = [v for v in (value(st, k, n) for st in stores) if v is not None]
+            if not vals:
+                row.append("missing")
+                continue
+            med = statistics.median(vals)
+            pct = label.startswith("bandwidth")
+            f = (lambda v: f"{v:.0%}") if pct else (lambda v: f"{v:.2f}")
+            mark = "" if met(med) else " ✗"
+            row.append(f"**{f(med)}**{mark} ({f(min(vals))}–{f(max(vals))})")
+        rows.append(row)
+    header = ["kernel"] + [f"{label} ({target})" for label, _, target, _ in ROUND_COLUMNS]
+    text = [head, "",
+            f"The same cases as above, re-run in {len(stores)} "
+            f"{'round' if len(stores) == 1 else 'alternating rounds'} at the end of "
+            "the run: each round runs `jit_kernels` (K1, K2, K5, K6 `parjit` and `parjit_par`, "
+            "STREAM copy and triad) and `kernels.py` (numba `@njit` and `parallel=True`), in "
+            "turn first; each ratio is taken within one round, so a change in the machine's "
+            "memory speed between the main run's parts (minutes apart) does not enter it. Cells: "
+            "the **median over rounds** (✗ where it misses the target in the header), then the "
+            "lowest–highest round.", "", table(header, rows)]
     return "\n".join(text)
 
 
@@ -800,6 +890,7 @@ def build_report(d, make_plots=True):
     blas = blas_text(machine, st.context.get("py_kernels.json", {}))
     ksec, klosses = kernel_section(st, blas)
     bsec = bandwidth_section(st)
+    rsec = rounds_section(load_rounds(d))
     fsec, flosses = first_call_section(st)
     msec2, mlosses = map_section(st)
     ssec, sd, slosses = scaling_section(st)
@@ -835,7 +926,7 @@ def build_report(d, make_plots=True):
              "- **Every peer, every loss.** Each row lists every peer parjit is slower than, not "
              "only the fastest one; all of them are collected under *Where parjit loses*.",
              f"- **Within noise, defined.** {NOISE_RULE}", "",
-             ksec, "", bsec, "", fsec, "", msec2, "", ssec, "", usec, "",
+             ksec, "", bsec, "", rsec, "", fsec, "", msec2, "", ssec, "", usec, "",
              f"## Where parjit loses (median > {TOLERANCE:.0%} slower than a peer)", ""]
     order = {"loses": 0, "noise": 1, "unresolved": 2}
     parts += [f"- {l.line()}" for l in sorted(losses, key=lambda l: order[l.kind])] or [
@@ -979,6 +1070,25 @@ def write_fixture(d):
         json.dump({"meta": {}, "results": py_e}, f)
     with open(os.path.join(d, "proc_jit_first_call.json"), "w") as f:
         json.dump({"meta": {"reps": 3}, "first_call": fresh}, f)
+    # Two interleaved rounds at 1e7 (K1 only): round 1 the limits 10 / 20 GB/s (copy, 8 n bytes),
+    # round 2 half as fast; K1 (12 n bytes) runs at 80 % / 90 % of them in round 1 and 100 % /
+    # 90 % in round 2; numba @njit 1.25 and 0.8 of parjit's time, numba parallel 2 and 1.
+    os.makedirs(os.path.join(d, "rounds"))
+    for r, (f, k1_share, njit, npar) in enumerate(((1, 0.8, 1.25, 2.0), (2, 1.0, 0.8, 1.0)), 1):
+        gb.clear()
+        t1 = 12e7 / (10e9 / f * k1_share)
+        tp = 12e7 / (20e9 / f * 0.9)
+        gbadd("rounds", "stream_copy/serial/10000000", reps(8e7 / (10e9 / f)), 8 * 10_000_000)
+        gbadd("rounds", "stream_copy/par/10000000", reps(8e7 / (20e9 / f)), 8 * 10_000_000)
+        gbadd("rounds", "K1_hypot/parjit/10000000", reps(t1), 12 * 10_000_000)
+        gbadd("rounds", "K1_hypot/parjit_par/10000000", reps(tp), 12 * 10_000_000)
+        with open(os.path.join(d, "rounds", f"gb_r{r}.json"), "w") as fo:
+            json.dump({"context": {}, "benchmarks": gb["rounds"]}, fo)
+        py_r = []
+        pyadd(py_r, "K1_hypot", "numba_njit", 10_000_000, reps(t1 * njit))
+        pyadd(py_r, "K1_hypot", "numba_parallel", 10_000_000, reps(tp * npar))
+        with open(os.path.join(d, "rounds", f"py_r{r}.json"), "w") as fo:
+            json.dump({"meta": {}, "results": py_r}, fo)
     with open(os.path.join(d, "machine.json"), "w") as f:
         json.dump({"date": "selftest", "host": "fixture", "cores": 2,
                    "env": {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"}}, f)
@@ -1053,6 +1163,22 @@ def selftest():
           k2["1 thread: loses to"] == "`loop` 1.15× *slower, spread unknown*")
     check("no loss where parjit is faster (K3 1e7 against numpy never listed)",
           "`numpy`" not in one_lost + all_lost)
+
+    print("report selftest: the interleaved rounds")
+    rh = "| kernel | 1 thread ÷ numba"
+    r1 = table_row(text, rh, "| K1_hypot |")
+    cells = list(r1.values())[1:]
+    check(f"K1 rounds: 1 thread ÷ njit, the median of 0.80 and 1.25 misses ≤ 1: {cells[0]!r}",
+          cells[0] == "**1.02** ✗ (0.80–1.25)")
+    check(f"K1 rounds: par ÷ numba parallel, the median of 0.50 and 1.00 meets ≤ 0.95: {cells[1]!r}",
+          cells[1] == "**0.75** (0.50–1.00)")
+    check(f"K1 rounds: bandwidth per round's own limit, median 90 %: {cells[2]!r}",
+          cells[2] == "**90%** (80%–100%)")
+    check(f"K1 rounds: par bandwidth 90 % in both rounds: {cells[3]!r}",
+          cells[3] == "**90%** (90%–90%)")
+    r2 = table_row(text, rh, "| K2_poly |")
+    check(f"K2 rounds: not measured, said so: {list(r2.values())[1]!r}",
+          list(r2.values())[1] == "missing")
 
     print("report selftest: bandwidth against the STREAM limit")
     bh = "| kernel | bytes/element |"
