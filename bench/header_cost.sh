@@ -5,7 +5,12 @@
 #     bash bench/header_cost.sh              # 7 runs each
 #     N=11 CXX=clang++-19 bash bench/header_cost.sh
 #     bash bench/header_cost.sh --tree       # + the include tree's heaviest headers (one run each)
+#     bash bench/header_cost.sh --instructions  # + instructions executed, counted by valgrind
 #
+# --instructions: each TU compiled once under `valgrind --tool=callgrind --trace-children=yes`
+# (the driver and the compiler proper), their instruction counts summed. The count does not move
+# with the machine's load or clock, which the timings do (on the 2-core VMs a TU's user time
+# ranges 1.4-2.2 s within one run); it takes minutes (clang: ~8 min for parjit.hpp).
 # User CPU time (not wall time) and interleaving keep the ratio meaningful on a loaded machine.
 set -euo pipefail
 
@@ -66,6 +71,20 @@ if "$CXX" --version | grep -q -i -E 'g\+\+|gcc'; then
   pk=$(gc_kb "$tmp/parjit.cpp")
   tk=$(gc_kb "$tmp/tbb.cpp")
   awk -v p="$pk" -v t="$tk" 'BEGIN {printf "gcc -fmem-report GC allocation: parjit.hpp %d kB, tbb %d kB, ratio %.3f\n", p, t, p / t}'
+fi
+
+if [[ ${1:-} == --instructions ]]; then
+  command -v valgrind >/dev/null || { echo "--instructions needs valgrind (apt-get install valgrind)" >&2; exit 2; }
+  ir() {
+    valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=/dev/null \
+        "$CXX" "${flags[@]}" -c "$1" -o "$tmp/o.o" 2>&1 | awk '/Collected :/ {s += $NF} END {printf "%.0f", s}'
+  }
+  pi=$(ir "$tmp/parjit.cpp")
+  ti=$(ir "$tmp/tbb.cpp")
+  ei=$(ir "$tmp/empty.cpp")
+  awk -v p="$pi" -v t="$ti" -v e="$ei" 'BEGIN {
+    printf "instructions (callgrind): parjit.hpp %.4g, tbb %.4g, empty main %.4g\n", p, t, e
+    printf "ratio parjit / tbb by instructions: %.3f (target <= 1.25)\n", p / t}'
 fi
 
 if [[ ${1:-} == --tree ]]; then
