@@ -400,16 +400,19 @@ TEST_CASE("vectorize: streaming stores above the threshold give the same bits", 
   auto k = jit::vectorize([](auto x, auto y) { return jit::exp(-x * x) * jit::sin(y) + x / y; });
   auto grey = jit::vectorize(
       [](auto r, auto g, auto b) { return (0.299f * r + 0.587f * g + 0.114f * b) / 255.0f; });
+  // Computes in double, stores float: its streamed stores are the two narrowed halves.
+  auto poly = jit::vectorize([](auto x) { return ((x * 0.5 + 1.5) * x - 2) * x + 3; });
   for (const std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{4095}, std::size_t{4096},
                               std::size_t{4097}, std::size_t{10007}, large_size}) {
     CAPTURE(n);
     auto a = random_array<float>(rng, n), b = random_array<float>(rng, n);
     auto r = random_array<std::uint8_t>(rng, n), g = random_array<std::uint8_t>(rng, n);
-    std::vector<float> plain(n), plain_grey(n);
+    std::vector<float> plain(n), plain_grey(n), plain_poly(n);
     {
       streaming_threshold_guard never(SIZE_MAX);
       k(plain, a, b);
       grey(plain_grey, r, g, r);
+      poly(plain_poly, a);
     }
     const auto before = k.stats().streamed_calls;
     streaming_threshold_guard always(0);
@@ -419,14 +422,18 @@ TEST_CASE("vectorize: streaming stores above the threshold give the same bits", 
     for (const std::size_t shift : {std::size_t{0}, std::size_t{1}}) {
       CAPTURE(shift);
       parjit::huge_page_vector<float> buf(n + 2, -1.0f), buf_par(n + 2, -1.0f),
-          buf_grey(n + 2, -1.0f);
+          buf_grey(n + 2, -1.0f), buf_poly(n + 2, -1.0f), buf_poly_par(n + 2, -1.0f);
       k(std::span<float>(buf.data() + shift, n), a, b);
       k(jit::par, std::span<float>(buf_par.data() + shift, n), a, b);
       grey(std::span<float>(buf_grey.data() + shift, n), r, g, r);
+      poly(std::span<float>(buf_poly.data() + shift, n), a);
+      poly(jit::par, std::span<float>(buf_poly_par.data() + shift, n), a);
       CHECK(std::memcmp(plain.data(), buf.data() + shift, n * sizeof(float)) == 0);
       CHECK(std::memcmp(plain.data(), buf_par.data() + shift, n * sizeof(float)) == 0);
       CHECK(std::memcmp(plain_grey.data(), buf_grey.data() + shift, n * sizeof(float)) == 0);
-      for (const auto* v : {&buf, &buf_par, &buf_grey}) {
+      CHECK(std::memcmp(plain_poly.data(), buf_poly.data() + shift, n * sizeof(float)) == 0);
+      CHECK(std::memcmp(plain_poly.data(), buf_poly_par.data() + shift, n * sizeof(float)) == 0);
+      for (const auto* v : {&buf, &buf_par, &buf_grey, &buf_poly, &buf_poly_par}) {
         if (shift == 1) CHECK((*v)[0] == -1.0f);
         CHECK((*v)[n + shift] == -1.0f);
       }
@@ -437,6 +444,7 @@ TEST_CASE("vectorize: streaming stores above the threshold give the same bits", 
   // non-temporal stores (x86-64: movntps and kin).
   CHECK(k.stats().specializations == 2);
   CHECK(grey.stats().specializations == 2);
+  CHECK(poly.stats().specializations == 2);
 #if defined(__x86_64__)
   {
     auto ordinary = jit::vectorize(
@@ -446,6 +454,7 @@ TEST_CASE("vectorize: streaming stores above the threshold give the same bits", 
     ordinary(o, r, r, r);
     CHECK_THAT(ordinary.assembly(), !Catch::Contains("movnt"));
     CHECK_THAT(grey.assembly(), Catch::Contains("movnt"));
+    CHECK_THAT(poly.assembly(), Catch::Contains("movnt"));
   }
 #endif
   SECTION("a strided input streams too") {
