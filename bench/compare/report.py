@@ -492,17 +492,33 @@ def load_rounds(d):
         stores.append(st)
 
 
-# The n = 1e7 targets the rounds check: (label, value of one round, target text, met?).
+# The n = 1e7 targets the rounds check: (label, value of one round, target, how a value prints).
+def at_most(limit):
+    return lambda v: v <= limit
+
+
+def at_least(limit):
+    return lambda v: v >= limit
+
+
+def as_ratio(v):
+    return f"{v:.2f}"
+
+
+def as_percent(v):
+    return f"{v:.0%}"
+
+
 ROUND_COLUMNS = [
     ("1 thread ÷ numba `@njit`", lambda st, k, n: ratio_in(st, k, "parjit", "numba_njit", n),
-     "≤ 1", lambda v: v <= 1.0),
+     ("≤ 1", at_most(1.0)), as_ratio),
     ("`par` ÷ numba `parallel=True`",
-     lambda st, k, n: ratio_in(st, k, "parjit_par", "numba_parallel", n), "≤ 0.95",
-     lambda v: v <= 0.95),
+     lambda st, k, n: ratio_in(st, k, "parjit_par", "numba_parallel", n),
+     ("≤ 0.95", at_most(0.95)), as_ratio),
     ("bandwidth, 1 thread", lambda st, k, n: share_of_limit(st, k, "parjit", "serial", n),
-     "≥ 85 %", lambda v: v >= 0.85),
+     ("≥ 85 %", at_least(0.85)), as_percent),
     ("bandwidth, `par`", lambda st, k, n: share_of_limit(st, k, "parjit_par", "par", n),
-     "≥ 85 %", lambda v: v >= 0.85),
+     ("≥ 85 %", at_least(0.85)), as_percent),
 ]
 
 
@@ -526,18 +542,16 @@ def rounds_section(stores):
     rows = []
     for k in BANDWIDTH_KERNELS:
         row = [k]
-        for label, value, target, met in ROUND_COLUMNS:
+        for _, value, (_, met), f in ROUND_COLUMNS:
             vals = [v for v in (value(st, k, n) for st in stores) if v is not None]
             if not vals:
                 row.append("missing")
                 continue
             med = statistics.median(vals)
-            pct = label.startswith("bandwidth")
-            f = (lambda v: f"{v:.0%}") if pct else (lambda v: f"{v:.2f}")
             mark = "" if met(med) else " ✗"
             row.append(f"**{f(med)}**{mark} ({f(min(vals))}–{f(max(vals))})")
         rows.append(row)
-    header = ["kernel"] + [f"{label} ({target})" for label, _, target, _ in ROUND_COLUMNS]
+    header = ["kernel"] + [f"{label} ({target})" for label, _, (target, _), _ in ROUND_COLUMNS]
     text = [head, "",
             f"The same cases as above, re-run in {len(stores)} "
             f"{'round' if len(stores) == 1 else 'alternating rounds'} at the end of "
