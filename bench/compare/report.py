@@ -40,6 +40,9 @@ FASTMATH_KERNELS = ["K3_expsin", "K4_dot"]
 # The bandwidth table: memory-bound kernels at n = 1e7 against the in-binary STREAM limit.
 BANDWIDTH_KERNELS = ["K1_hypot", "K2_poly", "K5_select", "K6_grey"]
 BANDWIDTH_N = 10_000_000
+# The same kernels' in-cache size: their time per element there is what they cost with memory
+# taken out (K2's 800 kB fit in the L2 of the machines measured so far).
+IN_CACHE_N = 100_000
 STREAM_CASES = ["stream_copy", "stream_triad"]
 MAP_CASES = ["map_cheap", "map_medium", "map_expensive"]
 MAP_SYSTEMS = ["parjit_parallel_map", "tbb_parallel_for", "std_par", "openmp", "sequential",
@@ -425,9 +428,22 @@ def stream_limit(st, col, n):
     return max(got) if got else None
 
 
-def bandwidth_section(st):
+def compute_ceiling(st, k, n, bytes_per_element, lim, threads):
+    """The share of the STREAM limit `lim` (GB/s, case) kernel `k` could reach at n if its memory
+    traffic cost nothing beyond its arithmetic: the time the limit needs for its bytes ÷ its own
+    time per element at IN_CACHE_N (one thread, data in cache) × n ÷ `threads`. Below 100 %, the
+    kernel is compute-bound there and no memory path reaches the limit; None if not measured."""
+    cached = st.get(k, "parjit", IN_CACHE_N)
+    if not (cached and lim and bytes_per_element and threads):
+        return None
+    floor_s = cached["median"] / IN_CACHE_N * n / threads
+    return bytes_per_element * n / (lim[0] * 1e9) / floor_s
+
+
+def bandwidth_section(st, threads=None):
     """K1, K2, K5, K6 at 1e7: achieved GB/s ÷ the faster of STREAM copy and triad in the same
-    binary (`serial` for `parjit`, `par` for `parjit_par`); K1 on std::vector as well."""
+    binary (`serial` for `parjit`, `par` for `parjit_par`), beside the share their arithmetic
+    alone allows (compute_ceiling; `threads` cores for `par`); K1 on std::vector as well."""
     n = BANDWIDTH_N
     limits = {col: stream_limit(st, col, n) for col in ("serial", "par")}
 
@@ -435,16 +451,22 @@ def bandwidth_section(st):
         g, lim = gbps(rec), limits[col]
         return [f"{g:.1f} GB/s" if g else "missing", f"{g / lim[0]:.0%}" if g and lim else "—"]
 
+    def ceiling_cell(k, per, col):
+        c = compute_ceiling(st, k, n, per, limits[col], 1 if col == "serial" else threads)
+        return f"{c:.0%}" if c is not None else "—"
+
     def limit_cells(col):
         lim = limits[col]
-        return [f"{lim[0]:.1f} GB/s (`{lim[1]}`)", "100%"] if lim else ["missing", "—"]
+        return [f"{lim[0]:.1f} GB/s (`{lim[1]}`)", "100%", "—"] if lim else ["missing", "—", "—"]
 
     rows = [["limit: the faster STREAM case", "—"] + limit_cells("serial") + limit_cells("par")]
     for label, k, suffix in [(k, k, "") for k in BANDWIDTH_KERNELS] + [
             ("K1_hypot on `std::vector`", "K1_hypot", "_std_vector")]:
         one, par = st.get(k, "parjit" + suffix, n), st.get(k, "parjit_par" + suffix, n)
         per = next((r["bytes"] / n for r in (one, par) if r and r.get("bytes")), None)
-        rows.append([label, f"{per:g}" if per else "—"] + cells(one, "serial") + cells(par, "par"))
+        rows.append([label, f"{per:g}" if per else "—"]
+                    + cells(one, "serial") + [ceiling_cell(k, per, "serial")]
+                    + cells(par, "par") + [ceiling_cell(k, per, "par")])
     ctx = st.context.get("jit_kernels", {})
     llc = max((c for c in ctx.get("caches", []) if c.get("type") != "Instruction"),
               key=lambda c: c.get("level", 0), default=None)
@@ -468,8 +490,15 @@ def bandwidth_section(st):
             "stores also reads each output line before writing it, so it tops out near "
             "(inputs + output) ÷ (inputs + 2 × output) of the limit (75% for K1)."
             + llc_text + (f" Transparent huge pages: `{thp}`." if thp else ""), "",
-            table(["kernel", "bytes/element", "`parjit`", "÷ 1-thread limit", "`parjit_par`",
-                   "÷ all-cores limit"], rows)]
+            "*Compute ceiling*: the share of the limit the kernel's arithmetic alone allows — the "
+            "time the limit needs for the kernel's bytes ÷ the kernel's own time per element at "
+            f"n = {fmt_n(IN_CACHE_N)} (one thread, data in cache) × n (÷ "
+            f"{threads if threads else 'the'} cores for `par`, perfect scaling assumed). Below "
+            "100% the kernel is compute-bound there: no memory path reaches the limit, and the "
+            "achieved share can only approach the ceiling.", "",
+            table(["kernel", "bytes/element", "`parjit`", "÷ 1-thread limit",
+                   "1-thread compute ceiling", "`parjit_par`", "÷ all-cores limit",
+                   "all-cores compute ceiling"], rows)]
     return "\n".join(text)
 
 
@@ -903,7 +932,7 @@ def build_report(d, make_plots=True):
     msec, machine = machine_section(d)
     blas = blas_text(machine, st.context.get("py_kernels.json", {}))
     ksec, klosses = kernel_section(st, blas)
-    bsec = bandwidth_section(st)
+    bsec = bandwidth_section(st, machine.get("cores") if machine else None)
     rsec = rounds_section(load_rounds(d))
     fsec, flosses = first_call_section(st)
     msec2, mlosses = map_section(st)
@@ -1039,6 +1068,9 @@ def write_fixture(d):
                  "parjit_par_std_vector": 12}.items():
         gbadd("jit_kernels", f"K1_hypot/{s}/10000000", reps(t * ms), 12 * 10_000_000)
     gbadd("jit_kernels", "K2_poly/parjit/10000000", reps(9 * ms))
+    # K1 in cache (1e5): 1.5 ns per element, so 15 ms of arithmetic at 1e7 on one thread (80 % of
+    # the serial limit's 12 ms for K1's bytes), 7.5 ms on the fixture's 2 cores (100 % of 7.5 ms).
+    gbadd("jit_kernels", "K1_hypot/parjit/100000", reps(0.15 * ms))
     gbadd("jit_compile", "first_call/K1_hypot/parjit", reps(7.25 * ms))
     gbadd("jit_compile", "first_call/K4_dot/parjit", reps(14 * ms))
     fresh = [{"case": "K1_hypot", "system": "parjit", "n": 1000,
@@ -1210,6 +1242,9 @@ def selftest():
     bk2 = table_row(text, bh, "| K2_poly |")
     check(f"no `bytes` counter: missing, no ratio: {bk2!r}",
           bk2["`parjit`"] == "missing" and bk2["÷ 1-thread limit"] == "—")
+    check(f"K1 compute ceiling from its 1e5 time: 80 % on 1 thread, 100 % on 2 cores: {bk1!r}",
+          bk1["1-thread compute ceiling"] == "80%" and bk1["all-cores compute ceiling"] == "100%")
+    check(f"no in-cache time, no ceiling: {bk2!r}", bk2["1-thread compute ceiling"] == "—")
 
     print("report selftest: map, scaling, futures, first call")
     mc = table_row(text, "| case | n |", "| map_cheap | 1e3 |")

@@ -23,6 +23,7 @@
 #include <system_error>
 #include <vector>
 
+#include "../compile.hpp"
 #include "../options.hpp"
 #include "cache_files.hpp"
 #include "llvm.hpp"

@@ -16,6 +16,7 @@
 #include "errors.hpp"
 #include "llvm.hpp"
 #include "lowering.hpp"
+#include "session.hpp"
 
 namespace parjit::jit::detail {
 namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
