@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <parjit/expr/loops.hpp>
 #include <parjit/expr/to_graph.hpp>
 
 #include <array>
@@ -169,6 +170,32 @@ TEST_CASE("evaluate: arguments are checked", "[expr][evaluate]") {
   CHECK(!same_value(value::of(0.0), value::of(-0.0)));
   CHECK(!same_value(value::of(1.0f), value::of(1.0)));
   CHECK(to_string(value::of(2.5f)) == "2.5:float");
+}
+
+TEST_CASE("evaluator: prepared once, it evaluates as evaluate does", "[expr][evaluate]") {
+  const arg<0, float> a;
+  const arg<1, int> b;
+  // A tuple of three results, one from a loop: every path of the prepared evaluation.
+  const graph g = to_graph(expr::tuple(
+      a * 2.0f + b, fori(0, b, a, [](auto, auto x) { return x * 0.5f + 1.0f; }), b % 3));
+  const evaluator ref(g);
+  CHECK(ref.source().nodes.size() == g.nodes.size());
+  for (int i = -4; i < 12; ++i) {
+    const std::array args{value::of(0.25f * static_cast<float>(i) - 1.0f), value::of(i)};
+    const std::vector<value> want = evaluate_results(g, args, i);
+    const std::vector<value> got = ref.results(args, i);
+    REQUIRE(got.size() == 3);
+    for (std::size_t k = 0; k < 3; ++k) CHECK(same_value(got[k], want[k]));
+    CHECK(same_value(ref(args, i), evaluate(g, args, i)));
+  }
+  // The same checks as evaluate: too few arguments, a wrong type; an invalid graph on making.
+  const std::array short_args{value::of(1.5f)};
+  CHECK_THROWS_AS(ref(short_args), std::invalid_argument);
+  const std::array wrong_type{value::of(1.5), value::of(2)};
+  CHECK_THROWS_AS(ref.results(wrong_type), std::invalid_argument);
+  graph broken = g;
+  broken.root = static_cast<std::int32_t>(broken.nodes.size());
+  CHECK_THROWS_AS(evaluator(broken), std::invalid_argument);
 }
 
 namespace {

@@ -135,7 +135,7 @@ TEST_CASE("random trees: the JIT equals the reference evaluator", "[jit][random]
     sig.result = convert ? static_cast<scalar_kind>(std::uniform_int_distribution<int>(
                                0, expr::scalar_kind_count - 1)(rng))
                          : g.type();
-    const expr::graph ref = with_result_cast(g, sig.result);
+    const expr::evaluator ref(with_result_cast(g, sig.result));
     INFO("tree " << t << ": " << expr::to_string(g) << " -> " << expr::name_of(sig.result)
                  << ", n = " << n);
 
@@ -156,8 +156,8 @@ TEST_CASE("random trees: the JIT equals the reference evaluator", "[jit][random]
       for (std::size_t j = 0; j < args.size(); ++j) {
         element[j] = args[j].values[args[j].scalar ? 0 : i];
       }
-      const expr::value want = expr::evaluate(
-          ref, element, expr::element_position{static_cast<std::int64_t>(i), 0, 0, contents});
+      const expr::value want =
+          ref(element, expr::element_position{static_cast<std::int64_t>(i), 0, 0, contents});
       const expr::value got = read(out.data() + i * out_size, sig.result);
       results.push_back(want);
       if (!expr::same_value(got, want)) {

@@ -593,6 +593,25 @@ struct reference_machine {
   }
 };
 
+// One evaluation of a validated graph, given its loop plan and result nodes (evaluate_results
+// computes them per call, `evaluator` once).
+inline std::vector<value> run_reference(const graph& g, const loop_plan& plan,
+                                        std::span<const std::int32_t> result_nodes,
+                                        std::span<const value> args, const element_position& at) {
+  reference_machine m{g, plan, args, at, std::vector<value>(g.nodes.size()), {}, {}};
+  if (!plan.has_loops) {
+    for (std::size_t i = 0; i < g.nodes.size(); ++i) m.step(static_cast<std::int32_t>(i));
+  } else {
+    m.env.resize(64);
+    m.results.resize(plan.loops.size());
+    m.run(plan.top);
+  }
+  std::vector<value> r;
+  r.reserve(result_nodes.size());
+  for (const std::int32_t i : result_nodes) r.push_back(m.v[static_cast<std::size_t>(i)]);
+  return r;
+}
+
 }  // namespace detail
 
 /// Evaluates a graph for one element, op by op, with exactly the semantics the JIT implements
@@ -611,18 +630,7 @@ struct reference_machine {
 inline std::vector<value> evaluate_results(const graph& g, std::span<const value> args,
                                            const element_position& at) {
   validate(g);
-  const detail::loop_plan plan = detail::make_loop_plan(g);
-  detail::reference_machine m{g, plan, args, at, std::vector<value>(g.nodes.size()), {}, {}};
-  if (!plan.has_loops) {
-    for (std::size_t i = 0; i < g.nodes.size(); ++i) m.step(static_cast<std::int32_t>(i));
-  } else {
-    m.env.resize(64);
-    m.results.resize(plan.loops.size());
-    m.run(plan.top);
-  }
-  std::vector<value> r;
-  for (const std::int32_t i : result_nodes(g)) r.push_back(m.v[static_cast<std::size_t>(i)]);
-  return r;
+  return detail::run_reference(g, detail::make_loop_plan(g), result_nodes(g), args, at);
 }
 
 /// `evaluate_results(g, args, {.index = element_index})`: an element without tables or 2-D
@@ -646,5 +654,44 @@ inline value evaluate(const graph& g, std::span<const value> args,
                       std::int64_t element_index = 0) {
   return evaluate(g, args, element_position{element_index, 0, 0, {}});
 }
+
+/// A graph prepared for evaluation at many elements: `evaluate` validates the graph, plans its
+/// loops and finds its results on every call; an evaluator does that once, when it is made, and
+/// then evaluates like `evaluate_results` / `evaluate` (same semantics, same exceptions for bad
+/// arguments). Use it to compare a kernel with the reference over whole arrays.
+/// Throws std::invalid_argument from the constructor for an invalid graph (see `validate`).
+/// Example: `const evaluator ref(to_graph(a * 2));` then `ref(args, i)` for each element i.
+/// Thread-safety: const member functions may run concurrently; the graph is copied in.
+class evaluator {
+ public:
+  explicit evaluator(graph g)
+      : g_((validate(g), std::move(g))), plan_(detail::make_loop_plan(g_)),
+        results_(result_nodes(g_)) {}
+
+  /// The graph evaluated.
+  const expr::graph& source() const noexcept { return g_; }
+
+  /// As `evaluate_results(source(), args, at)`.
+  std::vector<value> results(std::span<const value> args, const element_position& at) const {
+    return detail::run_reference(g_, plan_, results_, args, at);
+  }
+  /// As `evaluate_results(source(), args, element_index)`.
+  std::vector<value> results(std::span<const value> args, std::int64_t element_index = 0) const {
+    return results(args, element_position{element_index, 0, 0, {}});
+  }
+  /// As `evaluate(source(), args, at)`: the first result.
+  value operator()(std::span<const value> args, const element_position& at) const {
+    return results(args, at).front();
+  }
+  /// As `evaluate(source(), args, element_index)`.
+  value operator()(std::span<const value> args, std::int64_t element_index = 0) const {
+    return results(args, element_index).front();
+  }
+
+ private:
+  expr::graph g_;
+  detail::loop_plan plan_;
+  std::vector<std::int32_t> results_;
+};
 
 }  // namespace parjit::expr
