@@ -11,6 +11,7 @@
 #include <memory>
 #include <algorithm>
 #include <random>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -71,7 +72,7 @@ class array {
 template <class T>
 array<T> random_array(std::mt19937_64& rng, std::size_t n, double edge_rate = 0.1) {
   array<T> v(n);
-  for (auto& x : v) x = test::random_value(rng, expr::kind_of<T>, edge_rate).template as<T>();
+  test::fill_random(rng, std::span<T>(v.data(), n), edge_rate);
   return v;
 }
 
@@ -121,9 +122,13 @@ expr::graph trace(const F& f, std::index_sequence<Is...>) {
 /// Runs `jit::vectorize(f, opts)(out, inputs...)` on seeded random arrays of types In... and
 /// compares every element with the reference evaluator (bit for bit, or within `ulps` for
 /// floating results), for each size in `sizes`. Reports the tree and the first failing element.
+/// With `par`, the call is `k(jit::par, ...)` and its output must also equal a serial call's, bit
+/// for bit, at every element. With `stride` > 1 (large sizes: the evaluator interprets each
+/// element), the reference is checked at every stride-th element and the last 64.
 template <class Out, class... In, class F>
 void check_kernel(const F& f, std::initializer_list<std::size_t> sizes, std::uint64_t seed,
-                  jit::options opts = {}, std::uint64_t ulps = 0, bool par = false) {
+                  jit::options opts = {}, std::uint64_t ulps = 0, bool par = false,
+                  std::size_t stride = 1) {
   const expr::graph g = with_result_cast(trace<In...>(f, std::index_sequence_for<In...>{}),
                                          expr::kind_of<Out>);
   const expr::evaluator reference(g);
@@ -132,15 +137,26 @@ void check_kernel(const F& f, std::initializer_list<std::size_t> sizes, std::uin
     std::mt19937_64 rng(seed + n);
     std::tuple<array<In>...> data{random_array<In>(rng, n)...};
     array<Out> out(n);
+    std::apply([&](auto&... d) { k(out, d...); }, data);
     if (par) {
-      std::apply([&](auto&... d) { k(jit::par, out, d...); }, data);
-    } else {
-      std::apply([&](auto&... d) { k(out, d...); }, data);
+      array<Out> out_par(n);
+      std::apply([&](auto&... d) { k(jit::par, out_par, d...); }, data);
+      std::size_t differ = 0;
+      while (differ < n && std::memcmp(&out[differ], &out_par[differ], sizeof(Out)) == 0) {
+        ++differ;
+      }
+      INFO("kernel " << expr::to_string(g) << " with n = " << n << ": par differs from serial at "
+                     << differ);
+      CHECK(differ == n);
     }
     std::size_t bad = 0;
     std::string first;
     std::vector<expr::value> args(sizeof...(In));
-    for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t tail = n > 64 ? n - 64 : 0;  // checked whole, whatever the stride
+    const auto next = [&](std::size_t i) {
+      return i + stride < tail ? i + stride : std::max(i + 1, tail);
+    };
+    for (std::size_t i = 0; i < n; i = next(i)) {
       std::size_t j = 0;
       std::apply([&](auto&... d) { ((args[j++] = expr::value::of(d[i])), ...); }, data);
       const expr::value want = reference(args, static_cast<std::int64_t>(i));
