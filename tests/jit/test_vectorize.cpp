@@ -361,6 +361,39 @@ TEST_CASE("vectorize: par and an arena give the serial result bit for bit", "[ji
                                              {large_size}, 78, {}, 0, /*par=*/true);
 }
 
+// Without fastmath the one contraction is of a product exact in its type (optimise.hpp): the
+// same bits as the multiply and the add, over every edge value (inf, NaN, denormals, max).
+TEST_CASE("vectorize: exact products fuse with their adds, and only those", "[jit]") {
+  const auto fused = [](auto a, auto b) { return a * 0.5 + b; };  // float a widened: exact
+  const auto squares = [](auto a, auto b) {
+    return jit::cast<double>(a) * jit::cast<double>(a) + b;  // 24 + 24 bits: exact
+  };
+  const auto huge = [](auto a, auto b) { return a * 0x1p1000 + b; };  // may overflow: not fused
+  const auto tenth = [](auto a, auto b) { return a * 0.1 + b; };      // 0.1: 53 bits, not fused
+  const auto ints = [](auto i, auto b) { return i * 3.0 + b; };       // int32 to double: exact
+  const std::initializer_list<std::size_t> sizes{0, 1, 7, 8, 9, 1000};
+  check_kernel<double, float, double>(fused, sizes, 81);
+  check_kernel<double, float, double>(squares, sizes, 82);
+  check_kernel<double, float, double>(huge, sizes, 83);
+  check_kernel<double, float, double>(tenth, sizes, 84);
+  check_kernel<double, std::int32_t, double>(ints, sizes, 85);
+  check_kernel<float, float>([](auto a) { return ((a * 0.5 + 1.5) * a - 2) * a + 3; },
+                             sizes, 86);  // K2
+  const auto ir_of = [](auto f, auto a) {
+    auto k = jit::vectorize(f);
+    std::vector<double> b(64, 1.0), o(64);
+    k(o, a, b);
+    return k.ir();
+  };
+  const std::vector<float> f(64, 1.5f);
+  const std::vector<std::int32_t> i(64, 7);
+  CHECK_THAT(ir_of(fused, f), Catch::Contains("fmuladd"));
+  CHECK_THAT(ir_of(squares, f), Catch::Contains("fmuladd"));
+  CHECK_THAT(ir_of(ints, i), Catch::Contains("fmuladd"));
+  CHECK_THAT(ir_of(huge, f), !Catch::Contains("fmuladd") && !Catch::Contains("llvm.fma"));
+  CHECK_THAT(ir_of(tenth, f), !Catch::Contains("fmuladd") && !Catch::Contains("llvm.fma"));
+}
+
 TEST_CASE("vectorize: ir(), assembly() and fastmath", "[jit]") {
   auto k = jit::vectorize([](auto a, auto b, auto c) { return a * b + c; });
   CHECK(k.ir().empty());

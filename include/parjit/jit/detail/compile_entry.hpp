@@ -38,14 +38,21 @@ std::unique_ptr<llvm::Module> lower_module(llvm::LLVMContext& ctx, session& ses,
   return m;
 }
 
-// The lowered module optimised: parjit's pass pipeline, then the streaming stores (streaming.hpp)
-// and, on AMD Zen 4/5, loads kept out of masked instructions (optimise.hpp).
+// The lowered module optimised: exact products fused with their adds, parjit's pass pipeline,
+// then the streaming stores (streaming.hpp) and, on AMD Zen 4/5, loads kept out of masked
+// instructions (optimise.hpp).
 void optimise_kernel(llvm::Module& m, session& ses, const std::string& name, const signature& sig,
                      const options& opts) {
+  for (llvm::Function& fn : m) {
+    if (!fn.isDeclaration()) contract_exact_products(fn);
+  }
   optimise(m, ses.target_machine(), ses.tlii(opts.vector_math));
   llvm::Function* f = m.getFunction(name);
   if (f == nullptr) return;
-  add_streaming_stores(*f, sig);
+  const llvm::TargetTransformInfo tti = ses.target_machine().getTargetTransformInfo(*f);
+  add_streaming_stores(
+      *f, sig,
+      tti.getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector).getFixedValue() / 8);
   if (ses.cpu() == "znver4" || ses.cpu() == "znver5") unfold_masked_loads(*f);
 }
 

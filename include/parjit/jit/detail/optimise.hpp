@@ -1,7 +1,12 @@
 // Optimisation and code emission: parjit's pass pipeline for the host, and object/assembly output.
 #pragma once
 
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "errors.hpp"
@@ -36,6 +41,89 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, const llvm::TargetLibrar
   llvm::ModulePassManager mpm;
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   mpm.run(m, mam);
+}
+
+// A floating value known to be M * 2^Q with |M| < 2^bits and Q in [qmin, qmax].
+struct exact_form {
+  int bits, qmin, qmax;
+};
+
+// The exact form of a value, where its IR says: a float widened to double, an integer converted
+// exactly, a finite non-zero constant (or a splat of one).
+std::optional<exact_form> exact_form_of(llvm::Value* v) {
+  const int precision = llvm::APFloat::semanticsPrecision(
+      v->getType()->getScalarType()->getFltSemantics());
+  if (auto* ext = llvm::dyn_cast<llvm::FPExtInst>(v)) {
+    if (ext->getSrcTy()->getScalarType()->isFloatTy()) return exact_form{24, -149, 104};
+    return std::nullopt;
+  }
+  if (llvm::isa<llvm::SIToFPInst>(v) || llvm::isa<llvm::UIToFPInst>(v)) {
+    const auto* cast = llvm::cast<llvm::CastInst>(v);
+    const int n = static_cast<int>(cast->getSrcTy()->getScalarSizeInBits());
+    if (n > precision) return std::nullopt;  // the conversion itself may round
+    return exact_form{n, 0, 0};
+  }
+  auto* c = llvm::dyn_cast<llvm::Constant>(v);
+  if (c == nullptr) return std::nullopt;
+  if (c->getType()->isVectorTy()) c = c->getSplatValue();
+  auto* cf = llvm::dyn_cast_or_null<llvm::ConstantFP>(c);
+  if (cf == nullptr || !cf->getValueAPF().isFiniteNonZero()) return std::nullopt;
+  int e = 0;
+  const double m = std::frexp(std::fabs(cf->getValueAPF().convertToDouble()), &e);
+  auto mant = static_cast<std::uint64_t>(std::ldexp(m, 53));  // exact: m has at most 53 bits
+  int q = e - 53;
+  while ((mant & 1) == 0) {
+    mant >>= 1;
+    ++q;
+  }
+  return exact_form{static_cast<int>(std::bit_width(mant)), q, q};
+}
+
+// Without fastmath nothing is contracted, except where it cannot change a bit: `x * y + z` whose
+// product is exact in its type (x a float widened to double, y a constant of few significant
+// bits, as in `a * 0.5 + 1.5` over float `a`) rounds once either way, so it becomes
+// llvm.fmuladd, one FMA where the target has them (and the same multiply and add where not). The
+// product must fit the precision and stay within the normal and subnormal range (no overflow, no
+// bits below the smallest subnormal); infinities and NaNs give the same results both ways. It
+// takes one instruction of six off K2's arithmetic, which bounds it on two cores
+// (bench/results/2026-12-01-amd-vm-e/rechecks/k2_compute_bound.txt).
+void contract_exact_products(llvm::Function& f) {
+  std::vector<std::pair<llvm::BinaryOperator*, int>> found;  // the add, its product operand
+  for (llvm::BasicBlock& bb : f) {
+    for (llvm::Instruction& inst : bb) {
+      auto* add = llvm::dyn_cast<llvm::BinaryOperator>(&inst);
+      if (add == nullptr || add->getOpcode() != llvm::Instruction::FAdd) continue;
+      const llvm::fltSemantics& sem = add->getType()->getScalarType()->getFltSemantics();
+      const int precision = llvm::APFloat::semanticsPrecision(sem);
+      const int max_exp = llvm::APFloat::semanticsMaxExponent(sem);  // values < 2^(max_exp + 1)
+      const int min_q = llvm::APFloat::semanticsMinExponent(sem) - precision + 1;  // subnormal step
+      for (int j = 0; j < 2; ++j) {
+        auto* mul = llvm::dyn_cast<llvm::BinaryOperator>(add->getOperand(j));
+        if (mul == nullptr || mul->getOpcode() != llvm::Instruction::FMul || !mul->hasOneUse()) {
+          continue;
+        }
+        const auto x = exact_form_of(mul->getOperand(0));
+        const auto y = exact_form_of(mul->getOperand(1));
+        if (!x || !y) continue;
+        const int bits = x->bits + y->bits;
+        if (bits <= precision && x->qmin + y->qmin >= min_q &&
+            bits + x->qmax + y->qmax <= max_exp + 1) {
+          found.emplace_back(add, j);
+          break;
+        }
+      }
+    }
+  }
+  for (const auto& [add, j] : found) {
+    auto* mul = llvm::cast<llvm::BinaryOperator>(add->getOperand(j));
+    llvm::IRBuilder<> b(add);
+    llvm::Value* fused = b.CreateIntrinsic(llvm::Intrinsic::fmuladd, {add->getType()},
+                                           {mul->getOperand(0), mul->getOperand(1),
+                                            add->getOperand(1 - j)});
+    add->replaceAllUsesWith(fused);
+    add->eraseFromParent();
+    mul->eraseFromParent();
+  }
 }
 
 // On AMD Zen 4 and 5 a vector select of an arithmetic result, `select(m, x * load(p), y)`, is

@@ -55,9 +55,11 @@ std::pair<llvm::Value*, llvm::Value*> narrowed_halves(llvm::Value* v, llvm::Inst
 // of 16 bytes or more (a power of two) to `out` becomes
 //     if (address % size == 0) the store, non-temporal, aligned to its size; else the same store
 // (size capped at 64 bytes). A value of 32 or 64 bytes narrowed from a vector twice its size (a
-// loop computing in double, storing float) is stored non-temporally as its two halves, narrowed
-// apart: code generation would join them with a shuffle first (K2's streamed loop: ~5 % faster
-// on the AMD VM); the same bytes reach memory. A vector loop's steps keep the alignment of
+// loop computing in double, storing float) that is wider than a vector register
+// (`register_bytes`) is stored non-temporally as its two halves, narrowed apart: code generation
+// would join them with a shuffle first (K2's streamed loop: ~5 % faster on the AMD VM); the same
+// bytes reach memory. One that fits a register is one conversion: split, it would be two
+// conversions and two half-size stores (K2 with its FMA: 20 % slower over 1e7 on two threads). A vector loop's steps keep the alignment of
 // `out + begin`, so the branch goes the same way every iteration: an out aligned to 64 bytes
 // streams every full vector, one that is not takes ordinary stores (jit::vectorize streams only
 // the first kind). The values stored are the same either way: the same bits as the ordinary
@@ -65,7 +67,7 @@ std::pair<llvm::Value*, llvm::Value*> narrowed_halves(llvm::Value* v, llvm::Inst
 // which would not vectorise a non-temporal store it cannot prove aligned; the stores are found by
 // their address's base being the `out` argument. Only the streamed variant has these branches:
 // an ordinary call's loop is the one it always was.
-void add_streaming_stores(llvm::Function& f, const signature& sig) {
+void add_streaming_stores(llvm::Function& f, const signature& sig, std::uint64_t register_bytes) {
   if (sig.kind != kernel_kind::elementwise || !sig.outs.empty() ||
       sig.out_form != access::streamed) {
     return;
@@ -99,7 +101,8 @@ void add_streaming_stores(llvm::Function& f, const signature& sig) {
     llvm::Instruction* else_term = nullptr;
     llvm::SplitBlockAndInsertIfThenElse(aligned, s, &then_term, &else_term, likely);
     const bool split = bytes >= 32 &&
-                       dl.getTypeStoreSize(s->getValueOperand()->getType()) == bytes;
+                       dl.getTypeStoreSize(s->getValueOperand()->getType()) == bytes &&
+                       2 * bytes > register_bytes;  // else one conversion: nothing to join
     auto [lo, hi] = split ? narrowed_halves(s->getValueOperand(), then_term)
                           : std::pair<llvm::Value*, llvm::Value*>{nullptr, nullptr};
     if (lo != nullptr) {
