@@ -371,12 +371,14 @@ TEST_CASE("vectorize: exact products fuse with their adds, and only those", "[ji
   const auto huge = [](auto a, auto b) { return a * 0x1p1000 + b; };  // may overflow: not fused
   const auto tenth = [](auto a, auto b) { return a * 0.1 + b; };      // 0.1: 53 bits, not fused
   const auto ints = [](auto i, auto b) { return i * 3.0 + b; };       // int32 to double: exact
+  const auto tiny = [](auto i, auto b) { return i * 0x1p-1030 + b; };  // may be subnormal: not
   const std::initializer_list<std::size_t> sizes{0, 1, 7, 8, 9, 1000};
   check_kernel<double, float, double>(fused, sizes, 81);
   check_kernel<double, float, double>(squares, sizes, 82);
   check_kernel<double, float, double>(huge, sizes, 83);
   check_kernel<double, float, double>(tenth, sizes, 84);
   check_kernel<double, std::int32_t, double>(ints, sizes, 85);
+  check_kernel<double, std::int32_t, double>(tiny, sizes, 87);
   check_kernel<float, float>([](auto a) { return ((a * 0.5 + 1.5) * a - 2) * a + 3; },
                              sizes, 86);  // K2
   const auto ir_of = [](auto f, auto a) {
@@ -392,6 +394,7 @@ TEST_CASE("vectorize: exact products fuse with their adds, and only those", "[ji
   CHECK_THAT(ir_of(ints, i), Catch::Contains("fmuladd"));
   CHECK_THAT(ir_of(huge, f), !Catch::Contains("fmuladd") && !Catch::Contains("llvm.fma"));
   CHECK_THAT(ir_of(tenth, f), !Catch::Contains("fmuladd") && !Catch::Contains("llvm.fma"));
+  CHECK_THAT(ir_of(tiny, i), !Catch::Contains("fmuladd") && !Catch::Contains("llvm.fma"));
 }
 
 TEST_CASE("vectorize: ir(), assembly() and fastmath", "[jit]") {

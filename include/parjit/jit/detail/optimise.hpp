@@ -83,10 +83,10 @@ std::optional<exact_form> exact_form_of(llvm::Value* v) {
 // product is exact in its type (x a float widened to double, y a constant of few significant
 // bits, as in `a * 0.5 + 1.5` over float `a`) rounds once either way, so it becomes
 // llvm.fmuladd, one FMA where the target has them (and the same multiply and add where not). The
-// product must fit the precision and stay within the normal and subnormal range (no overflow, no
-// bits below the smallest subnormal); infinities and NaNs give the same results both ways. It
-// takes one instruction of six off K2's arithmetic, which bounds it on two cores
-// (bench/results/2026-12-01-amd-vm-e/rechecks/k2_compute_bound.txt).
+// product must fit the precision and, unless zero, lie in the normal range (no overflow; not
+// subnormal, which a flush-to-zero mode would flush in the multiply alone); infinities and NaNs
+// give the same results both ways. It takes one instruction of six off K2's arithmetic, which
+// bounds it on two cores (bench/results/2026-12-01-amd-vm-e/rechecks/k2_compute_bound.txt).
 void contract_exact_products(llvm::Function& f) {
   std::vector<std::pair<llvm::BinaryOperator*, int>> found;  // the add, its product operand
   for (llvm::BasicBlock& bb : f) {
@@ -96,7 +96,7 @@ void contract_exact_products(llvm::Function& f) {
       const llvm::fltSemantics& sem = add->getType()->getScalarType()->getFltSemantics();
       const int precision = llvm::APFloat::semanticsPrecision(sem);
       const int max_exp = llvm::APFloat::semanticsMaxExponent(sem);  // values < 2^(max_exp + 1)
-      const int min_q = llvm::APFloat::semanticsMinExponent(sem) - precision + 1;  // subnormal step
+      const int min_exp = llvm::APFloat::semanticsMinExponent(sem);  // the smallest normal's
       for (int j = 0; j < 2; ++j) {
         auto* mul = llvm::dyn_cast<llvm::BinaryOperator>(add->getOperand(j));
         if (mul == nullptr || mul->getOpcode() != llvm::Instruction::FMul || !mul->hasOneUse()) {
@@ -106,7 +106,7 @@ void contract_exact_products(llvm::Function& f) {
         const auto y = exact_form_of(mul->getOperand(1));
         if (!x || !y) continue;
         const int bits = x->bits + y->bits;
-        if (bits <= precision && x->qmin + y->qmin >= min_q &&
+        if (bits <= precision && x->qmin + y->qmin >= min_exp &&
             bits + x->qmax + y->qmax <= max_exp + 1) {
           found.emplace_back(add, j);
           break;

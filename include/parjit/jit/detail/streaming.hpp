@@ -26,11 +26,14 @@
 namespace parjit::jit::detail {
 namespace {  // internal linkage: every copy of the backend is self-contained; one is linked in
 
-// The two halves of `v` if it is the narrowing of a vector twice its size (a loop computing in
-// double and storing float: `fptrunc <16 x double>`; code generation splits it into two
-// conversions and a shuffle that joins them), made as two narrowings of the source's halves
-// before `at`; else {nullptr, nullptr}.
-std::pair<llvm::Value*, llvm::Value*> narrowed_halves(llvm::Value* v, llvm::Instruction* at) {
+// The two halves of `v` if it is the narrowing of a vector wider than a vector register of
+// `register_bytes` (a loop computing in double and storing float: `fptrunc <16 x double>` with
+// 64-byte registers; code generation splits it into two conversions and a shuffle that joins
+// them), made as two narrowings of the source's halves before `at`; else {nullptr, nullptr}.
+// One that fits a register is one conversion: split, it would be two conversions and two
+// half-size stores (K2 with its FMA, `fptrunc <8 x double>`: 20 % slower over 1e7 on two threads).
+std::pair<llvm::Value*, llvm::Value*> narrowed_halves(llvm::Value* v, llvm::Instruction* at,
+                                                      std::uint64_t register_bytes) {
   auto* cast = llvm::dyn_cast<llvm::CastInst>(v);
   if (cast == nullptr || (cast->getOpcode() != llvm::Instruction::FPTrunc &&
                           cast->getOpcode() != llvm::Instruction::Trunc)) {
@@ -38,6 +41,8 @@ std::pair<llvm::Value*, llvm::Value*> narrowed_halves(llvm::Value* v, llvm::Inst
   }
   auto* to = llvm::dyn_cast<llvm::FixedVectorType>(cast->getType());
   if (to == nullptr || to->getNumElements() % 2 != 0) return {nullptr, nullptr};
+  const llvm::DataLayout& dl = at->getModule()->getDataLayout();
+  if (dl.getTypeStoreSize(cast->getSrcTy()) <= register_bytes) return {nullptr, nullptr};
   const unsigned lanes = to->getNumElements() / 2;
   llvm::IRBuilder<> b(at);
   llvm::SmallVector<int, 32> first, second;
@@ -54,19 +59,18 @@ std::pair<llvm::Value*, llvm::Value*> narrowed_halves(llvm::Value* v, llvm::Inst
 // Gives the optimised kernel of an access::streamed out its streaming stores. Every vector store
 // of 16 bytes or more (a power of two) to `out` becomes
 //     if (address % size == 0) the store, non-temporal, aligned to its size; else the same store
-// (size capped at 64 bytes). A value of 32 or 64 bytes narrowed from a vector twice its size (a
-// loop computing in double, storing float) that is wider than a vector register
-// (`register_bytes`) is stored non-temporally as its two halves, narrowed apart: code generation
-// would join them with a shuffle first (K2's streamed loop: ~5 % faster on the AMD VM); the same
-// bytes reach memory. One that fits a register is one conversion: split, it would be two
-// conversions and two half-size stores (K2 with its FMA: 20 % slower over 1e7 on two threads). A vector loop's steps keep the alignment of
-// `out + begin`, so the branch goes the same way every iteration: an out aligned to 64 bytes
-// streams every full vector, one that is not takes ordinary stores (jit::vectorize streams only
-// the first kind). The values stored are the same either way: the same bits as the ordinary
-// kernel. Scalar and masked stores (loop tails) stay ordinary. Done after the loop vectoriser,
-// which would not vectorise a non-temporal store it cannot prove aligned; the stores are found by
-// their address's base being the `out` argument. Only the streamed variant has these branches:
-// an ordinary call's loop is the one it always was.
+// (size capped at 64 bytes). A value of 32 or 64 bytes narrowed from a vector wider than a
+// vector register (a loop computing in double, storing float) is stored non-temporally as its
+// two halves, narrowed apart: code generation would join them with a shuffle first (K2's
+// streamed loop: ~5 % faster on the AMD VM); the same bytes reach memory. A vector loop's steps
+// keep the alignment of `out + begin`, so the branch goes the same way every iteration: an out
+// aligned to 64 bytes streams every full vector, one that is not takes ordinary stores
+// (jit::vectorize streams only the first kind). The values stored are the same either way: the
+// same bits as the ordinary kernel. Scalar and masked stores (loop tails) stay ordinary. Done
+// after the loop vectoriser, which would not vectorise a non-temporal store it cannot prove
+// aligned; the stores are found by their address's base being the `out` argument. Only the
+// streamed variant has these branches: an ordinary call's loop is the one it always was.
+// `register_bytes`: the target's vector register size (TargetTransformInfo's).
 void add_streaming_stores(llvm::Function& f, const signature& sig, std::uint64_t register_bytes) {
   if (sig.kind != kernel_kind::elementwise || !sig.outs.empty() ||
       sig.out_form != access::streamed) {
@@ -101,9 +105,8 @@ void add_streaming_stores(llvm::Function& f, const signature& sig, std::uint64_t
     llvm::Instruction* else_term = nullptr;
     llvm::SplitBlockAndInsertIfThenElse(aligned, s, &then_term, &else_term, likely);
     const bool split = bytes >= 32 &&
-                       dl.getTypeStoreSize(s->getValueOperand()->getType()) == bytes &&
-                       2 * bytes > register_bytes;  // else one conversion: nothing to join
-    auto [lo, hi] = split ? narrowed_halves(s->getValueOperand(), then_term)
+                       dl.getTypeStoreSize(s->getValueOperand()->getType()) == bytes;
+    auto [lo, hi] = split ? narrowed_halves(s->getValueOperand(), then_term, register_bytes)
                           : std::pair<llvm::Value*, llvm::Value*>{nullptr, nullptr};
     if (lo != nullptr) {
       const std::uint64_t half = bytes / 2;
