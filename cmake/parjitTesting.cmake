@@ -39,6 +39,7 @@ function(parjit_add_compile_fail_test name)
   if(name MATCHES "^([^.]+)\\.")
     list(PREPEND labels ${CMAKE_MATCH_1})
   endif()
+  # COST: the chain of these (one at a time) starts early, beside the other tests.
   set_tests_properties(${name} PROPERTIES LABELS "${labels}" RESOURCE_LOCK parjit_build_tree
-                       TIMEOUT 300)
+                       TIMEOUT 300 COST 100)
 endfunction()

@@ -17,8 +17,11 @@ add_test(NAME consume.find_package
            --build-options -DCMAKE_PREFIX_PATH=${consume_prefix} -DCONSUME_JIT=${consume_jit}
                            -DCMAKE_BUILD_TYPE=Release
            --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
+# COST: the longest tests start first (a fresh tree has no timing data; ctest -j runs tests in
+# descending COST), so the build-tree-locked compile-fail chain overlaps them instead of ending
+# the run alone on one core.
 set_tests_properties(consume.find_package PROPERTIES FIXTURES_REQUIRED parjit_installed
-                     LABELS consume TIMEOUT 600)
+                     LABELS consume TIMEOUT 600 COST 1000)
 
 add_test(NAME consume.add_subdirectory
          COMMAND ${CMAKE_CTEST_COMMAND}
@@ -27,4 +30,4 @@ add_test(NAME consume.add_subdirectory
            --build-options -DPARJIT_SOURCE_DIR=${PROJECT_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release
                            -DPARJIT_JIT=${PARJIT_JIT} -DCONSUME_JIT=${consume_jit}
            --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
-set_tests_properties(consume.add_subdirectory PROPERTIES LABELS consume TIMEOUT 600)
+set_tests_properties(consume.add_subdirectory PROPERTIES LABELS consume TIMEOUT 600 COST 1000)
