@@ -49,10 +49,7 @@ void optimise_kernel(llvm::Module& m, session& ses, const std::string& name, con
   optimise(m, ses.target_machine(), ses.tlii(opts.vector_math));
   llvm::Function* f = m.getFunction(name);
   if (f == nullptr) return;
-  const llvm::TargetTransformInfo tti = ses.target_machine().getTargetTransformInfo(*f);
-  add_streaming_stores(
-      *f, sig,
-      tti.getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector).getFixedValue() / 8);
+  add_streaming_stores(*f, sig, ses.target_machine());
   if (ses.cpu() == "znver4" || ses.cpu() == "znver5") unfold_masked_loads(*f);
 }
 

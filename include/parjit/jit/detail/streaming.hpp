@@ -70,12 +70,18 @@ std::pair<llvm::Value*, llvm::Value*> narrowed_halves(llvm::Value* v, llvm::Inst
 // after the loop vectoriser, which would not vectorise a non-temporal store it cannot prove
 // aligned; the stores are found by their address's base being the `out` argument. Only the
 // streamed variant has these branches: an ordinary call's loop is the one it always was.
-// `register_bytes`: the target's vector register size (TargetTransformInfo's).
-void add_streaming_stores(llvm::Function& f, const signature& sig, std::uint64_t register_bytes) {
+// The vector register size comes from `tm` (TargetTransformInfo's), asked for streamed kernels
+// only.
+void add_streaming_stores(llvm::Function& f, const signature& sig, llvm::TargetMachine& tm) {
   if (sig.kind != kernel_kind::elementwise || !sig.outs.empty() ||
       sig.out_form != access::streamed) {
     return;
   }
+  const std::uint64_t register_bytes =
+      tm.getTargetTransformInfo(f)
+          .getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector)
+          .getFixedValue() /
+      8;
   const llvm::DataLayout& dl = f.getParent()->getDataLayout();
   llvm::Argument* out = f.getArg(2);
   std::vector<llvm::StoreInst*> stores;
